@@ -1,0 +1,121 @@
+// Token tables for a WBXML document type (WBXML 1.3, WAP-192-WBXML-20010725-a §5.8): tag tokens
+// per code page, attribute-start tokens with their value prefix, attribute-value tokens, and the
+// table that EXT_T_0 indexes. The reader and writer know a document type only through this.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace onesoup::wbxml {
+
+// A tag token: code page, token (0x05..0x3F, without the attribute/content flags), name.
+// A read-only token is accepted on read but never written (e.g. an element that a later version
+// of the document type removed: the writer uses a LITERAL instead).
+struct TagToken {
+    std::uint8_t page = 0;
+    std::uint8_t token = 0;
+    std::string_view name;
+    bool read_only = false;
+};
+
+// An attribute-start token (0x05..0x7F): the attribute name and the prefix of its value
+// (WBXML §5.8.2), e.g. xmlns="http://www.wireless-village.org/CSP".
+struct AttrStartToken {
+    std::uint8_t page = 0;
+    std::uint8_t token = 0;
+    std::string_view name;
+    std::string_view value_prefix;
+    bool read_only = false;
+};
+
+// An attribute-value token (0x85..0xFF): a piece of attribute value text (WBXML §5.8.3).
+struct AttrValueToken {
+    std::uint8_t page = 0;
+    std::uint8_t token = 0;
+    std::string_view value;
+};
+
+// One entry of the EXT_T_0 value table: the index carried by EXT_T_0 and the text it stands for.
+// (WV-CSP uses EXT_T_0 as an index into a fixed table, not into the string table.)
+struct ExtValue {
+    std::uint32_t index = 0;
+    std::string_view value;
+};
+
+// All tables of one document type. Every span is sorted as its comment says; make the sorted
+// copies at compile time with sorted_by_code()/sorted_by_name()/sorted_by_value() below.
+struct TokenTable {
+    std::span<const TagToken> tags;               // sorted by (page, token), unique
+    std::span<const TagToken> tags_by_name;       // the same, sorted by (name, read_only, page)
+    std::span<const AttrStartToken> attr_starts;  // sorted by (page, token), unique; few entries
+    std::span<const AttrValueToken> attr_values;  // sorted by (page, token), unique; few entries
+    std::span<const ExtValue> ext_values;         // sorted by index, unique
+    std::span<const ExtValue> ext_by_value;       // the same, sorted by (value, index)
+
+    // The tag with this code, or nullptr.
+    [[nodiscard]] const TagToken* find_tag(std::uint8_t page, std::uint8_t token) const;
+    // The writable tag with this name (the lowest code page if several), or nullptr.
+    [[nodiscard]] const TagToken* find_tag(std::string_view name) const;
+    // The attribute-start token with this code, or nullptr.
+    [[nodiscard]] const AttrStartToken* find_attr_start(std::uint8_t page,
+                                                        std::uint8_t token) const;
+    // The writable attribute-start token for this attribute whose value prefix is the longest
+    // prefix of `value`, or nullptr.
+    [[nodiscard]] const AttrStartToken* find_attr_start(std::string_view name,
+                                                        std::string_view value) const;
+    // The attribute-value token with this code, or nullptr.
+    [[nodiscard]] const AttrValueToken* find_attr_value(std::uint8_t page,
+                                                        std::uint8_t token) const;
+    // The EXT_T_0 value with this index, or nullptr.
+    [[nodiscard]] const ExtValue* find_ext(std::uint32_t index) const;
+    // The EXT_T_0 entry whose value is exactly `value` (lowest index if several), or nullptr.
+    [[nodiscard]] const ExtValue* find_ext(std::string_view value) const;
+};
+
+// Compile-time sorted copies of constant tables (for the spans of TokenTable).
+template <std::size_t N>
+constexpr std::array<TagToken, N> sorted_by_code(const TagToken (&in)[N]) {
+    std::array<TagToken, N> out{};
+    std::copy(std::begin(in), std::end(in), out.begin());
+    std::sort(out.begin(), out.end(), [](const TagToken& a, const TagToken& b) {
+        return a.page != b.page ? a.page < b.page : a.token < b.token;
+    });
+    return out;
+}
+
+template <std::size_t N>
+constexpr std::array<TagToken, N> sorted_by_name(const TagToken (&in)[N]) {
+    std::array<TagToken, N> out{};
+    std::copy(std::begin(in), std::end(in), out.begin());
+    std::sort(out.begin(), out.end(), [](const TagToken& a, const TagToken& b) {
+        if (a.name != b.name) return a.name < b.name;
+        if (a.read_only != b.read_only) return !a.read_only;
+        return a.page != b.page ? a.page < b.page : a.token < b.token;
+    });
+    return out;
+}
+
+template <std::size_t N>
+constexpr std::array<ExtValue, N> sorted_by_index(const ExtValue (&in)[N]) {
+    std::array<ExtValue, N> out{};
+    std::copy(std::begin(in), std::end(in), out.begin());
+    std::sort(out.begin(), out.end(),
+              [](const ExtValue& a, const ExtValue& b) { return a.index < b.index; });
+    return out;
+}
+
+template <std::size_t N>
+constexpr std::array<ExtValue, N> sorted_by_value(const ExtValue (&in)[N]) {
+    std::array<ExtValue, N> out{};
+    std::copy(std::begin(in), std::end(in), out.begin());
+    std::sort(out.begin(), out.end(), [](const ExtValue& a, const ExtValue& b) {
+        return a.value != b.value ? a.value < b.value : a.index < b.index;
+    });
+    return out;
+}
+
+}  // namespace onesoup::wbxml
