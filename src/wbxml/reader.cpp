@@ -21,7 +21,9 @@ std::string hex(std::uint32_t v) {
     return s;
 }
 
-Error fail(std::string message, std::size_t offset) { return make_error(std::move(message), offset); }
+Error fail(std::string message, std::size_t offset) {
+    return make_error(std::move(message), offset);
+}
 
 // Appends the UTF-8 form of a code point; false if it is not a Unicode scalar value.
 bool append_utf8(std::string& out, std::uint32_t cp) {
@@ -46,7 +48,7 @@ bool append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 class Reader {
-public:
+  public:
     Reader(std::string_view bytes, Sink& sink, const Limits& limits)
         : bytes_(bytes), sink_(sink), limits_(limits) {}
 
@@ -65,21 +67,19 @@ public:
         }
         if (auto r = read_element(); !r) return r;
         if (auto r = read_content(); !r) return r;
-        if (pos_ != bytes_.size())
-            return fail("data after the end of the root element", pos_);
+        if (pos_ != bytes_.size()) return fail("data after the end of the root element", pos_);
         return {};
     }
 
-private:
+  private:
     Result<std::uint32_t> mb() { return read_mb_u_int32(bytes_, pos_); }
 
     Result<void> read_header() {
         if (bytes_.empty()) return fail("empty document", 0);
         header_.version = static_cast<std::uint8_t>(bytes_[pos_++]);
         if (header_.version > 0x03)
-            return fail("unsupported WBXML version " + hex(header_.version) +
-                            " (expected 0x00..0x03)",
-                        0);
+            return fail(
+                "unsupported WBXML version " + hex(header_.version) + " (expected 0x00..0x03)", 0);
         const std::size_t pid_at = pos_;
         auto pid = mb();
         if (!pid) return pid.error();
@@ -100,8 +100,7 @@ private:
         auto len = mb();
         if (!len) return len.error();
         if (*len > limits_.max_string_table_bytes)
-            return fail("string table of " + std::to_string(*len) +
-                            " bytes exceeds the limit of " +
+            return fail("string table of " + std::to_string(*len) + " bytes exceeds the limit of " +
                             std::to_string(limits_.max_string_table_bytes),
                         len_at);
         if (*len > bytes_.size() - pos_)
@@ -132,9 +131,9 @@ private:
                         at);
         const auto nul = st.find('\0', index);
         if (nul == std::string_view::npos)
-            return fail("string table entry at offset " + std::to_string(index) +
-                            " is not NUL-terminated",
-                        at);
+            return fail(
+                "string table entry at offset " + std::to_string(index) + " is not NUL-terminated",
+                at);
         return st.substr(index, nul - index);
     }
 
@@ -151,9 +150,9 @@ private:
         if (nul == std::string_view::npos) return fail("unterminated inline string (STR_I)", at);
         auto s = bytes_.substr(pos_, nul - pos_);
         if (s.size() > limits_.max_text_bytes)
-            return fail("inline string of " + std::to_string(s.size()) +
-                            " bytes exceeds the text limit",
-                        at);
+            return fail(
+                "inline string of " + std::to_string(s.size()) + " bytes exceeds the text limit",
+                at);
         pos_ = nul + 1;
         return s;
     }
@@ -170,12 +169,11 @@ private:
         auto len = mb();
         if (!len) return len.error();
         if (*len > limits_.max_text_bytes)
-            return fail("OPAQUE of " + std::to_string(*len) + " bytes exceeds the text limit",
-                        at);
+            return fail("OPAQUE of " + std::to_string(*len) + " bytes exceeds the text limit", at);
         if (*len > bytes_.size() - pos_)
-            return fail("OPAQUE of " + std::to_string(*len) +
-                            " bytes runs past the end of the document",
-                        at);
+            return fail(
+                "OPAQUE of " + std::to_string(*len) + " bytes runs past the end of the document",
+                at);
         auto s = bytes_.substr(pos_, *len);
         pos_ += *len;
         return s;
@@ -216,11 +214,11 @@ private:
             if (name.empty()) return fail("LITERAL with an empty name", at);
         } else {
             const auto id = static_cast<std::uint8_t>(t & 0x3F);
-            if (id < 0x05) return fail("unexpected token " + hex(t) + " where an element starts", at);
+            if (id < 0x05)
+                return fail("unexpected token " + hex(t) + " where an element starts", at);
             const auto* tag = table_->find_tag(tag_page_, id);
             if (tag == nullptr)
-                return fail("unknown tag " + hex(id) + " on code page " +
-                                std::to_string(tag_page_),
+                return fail("unknown tag " + hex(id) + " on code page " + std::to_string(tag_page_),
                             at);
             name = tag->name;
             flags = static_cast<std::uint8_t>(t & 0xC0);
@@ -270,12 +268,9 @@ private:
                 continue;
             }
             ++pos_;
-            if (t == token::end || t == token::literal || (t >= 0x05 && t < 0x80 &&
-                                                           t != token::ext_i_0 &&
-                                                           t != token::ext_i_1 &&
-                                                           t != token::ext_i_2 &&
-                                                           t != token::pi &&
-                                                           t != token::literal_c)) {
+            if (t == token::end || t == token::literal ||
+                (t >= 0x05 && t < 0x80 && t != token::ext_i_0 && t != token::ext_i_1 &&
+                 t != token::ext_i_2 && t != token::pi && t != token::literal_c)) {
                 // The previous attribute, if any, is complete.
                 if (open) {
                     if (auto r = flush_attribute(name, name_at, count); !r) return r;
@@ -357,9 +352,9 @@ private:
     Result<void> read_content() {
         while (depth_ > 0) {
             if (pos_ >= bytes_.size())
-                return fail("document ends inside an element (" + std::to_string(depth_) +
-                                " not closed)",
-                            pos_);
+                return fail(
+                    "document ends inside an element (" + std::to_string(depth_) + " not closed)",
+                    pos_);
             const std::size_t at = pos_;
             const auto t = static_cast<std::uint8_t>(bytes_[pos_]);
             switch (t) {

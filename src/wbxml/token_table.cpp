@@ -8,8 +8,7 @@ template <class T>
 const T* find_code(std::span<const T> entries, std::uint8_t page, std::uint8_t token) {
     auto it = std::lower_bound(entries.begin(), entries.end(), std::pair{page, token},
                                [](const T& e, const std::pair<std::uint8_t, std::uint8_t>& k) {
-                                   return e.page != k.first ? e.page < k.first
-                                                            : e.token < k.second;
+                                   return e.page != k.first ? e.page < k.first : e.token < k.second;
                                });
     if (it == entries.end() || it->page != page || it->token != token) return nullptr;
     return &*it;
@@ -22,8 +21,9 @@ const TagToken* TokenTable::find_tag(std::uint8_t page, std::uint8_t token) cons
 }
 
 const TagToken* TokenTable::find_tag(std::string_view name) const {
-    auto it = std::lower_bound(tags_by_name.begin(), tags_by_name.end(), name,
-                               [](const TagToken& e, std::string_view n) { return e.name < n; });
+    auto it = std::lower_bound(
+        tags_by_name.begin(), tags_by_name.end(), name,
+        [](const TagToken& e, std::string_view n) { return name_less(e.name, n); });
     if (it == tags_by_name.end() || it->name != name || it->read_only) return nullptr;
     return &*it;
 }
@@ -54,9 +54,10 @@ const ExtValue* TokenTable::find_ext(std::uint32_t index) const {
 }
 
 const ExtValue* TokenTable::find_ext(std::string_view value) const {
-    auto it = std::lower_bound(ext_by_value.begin(), ext_by_value.end(), value,
-                               [](const ExtValue& e, std::string_view v) { return e.value < v; });
-    if (it == ext_by_value.end() || it->value != value) return nullptr;
+    auto it = std::lower_bound(
+        ext_by_value.begin(), ext_by_value.end(), value,
+        [](const ExtValue& e, std::string_view v) { return name_less(e.value, v); });
+    if (it == ext_by_value.end() || it->value != value || it->read_only) return nullptr;
     return &*it;
 }
 

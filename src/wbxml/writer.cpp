@@ -70,8 +70,8 @@ void Writer::inline_string(std::string_view s) {
     pieces_.push_back(Piece{body_.size(), intern(s, false), false});
 }
 
-Result<void> Writer::start_element(std::string_view name,
-                                   std::span<const AttributeView> attributes, bool has_content) {
+Result<void> Writer::start_element(std::string_view name, std::span<const AttributeView> attributes,
+                                   bool has_content) {
     if (name.empty()) return make_error("element with an empty name");
     if (name.find('\0') != std::string_view::npos)
         return make_error("element name contains NUL: " + std::string(name.substr(0, 40)));
@@ -106,7 +106,7 @@ Result<void> Writer::write_attribute(const AttributeView& a) {
         body_ += static_cast<char>(token::literal);
         pieces_.push_back(Piece{body_.size(), intern(a.name, true), true});
     }
-    // A value with NUL bytes (read from an OPAQUE) can only go back as OPAQUE (WBXML 1.3 §5.8.4.6).
+    // A value with NUL bytes (read from an OPAQUE) can only go back as OPAQUE (WBXML §5.8.4.6).
     if (rest.find('\0') != std::string_view::npos) {
         opaque(rest);
     } else if (!rest.empty()) {
@@ -136,7 +136,9 @@ void Writer::ext_t0(std::uint32_t index) {
     append_mb_u_int32(body_, index);
 }
 
-void Writer::end_element() { body_ += static_cast<char>(token::end); }
+void Writer::end_element() {
+    body_ += static_cast<char>(token::end);
+}
 
 std::string Writer::finish(std::uint32_t public_id, std::uint32_t charset) {
     // Decide the string table in order of first use: a string goes in when one copy in the table
@@ -148,8 +150,7 @@ std::string Writer::finish(std::uint32_t public_id, std::uint32_t charset) {
         if (!use_table) {
             const std::uint64_t inline_cost = s.count * (len + 2);
             const std::uint64_t table_cost = (len + 1) + s.count * (1 + mb_size(table_size));
-            use_table = table_cost < inline_cost &&
-                        table_size + len + 1 <= max_string_table_bytes_;
+            use_table = table_cost < inline_cost && table_size + len + 1 <= max_string_table_bytes_;
         }
         if (use_table) {
             s.table_offset = static_cast<std::int64_t>(table_size);

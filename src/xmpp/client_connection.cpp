@@ -244,6 +244,8 @@ void ClientConnection::arm_timer(std::chrono::milliseconds delay) {
 }
 
 bool ClientConnection::send(const Element& stanza) {
+    // A handler run from here may drop the owner's last reference.
+    auto keep = shared_from_this();
     std::vector<ClientAction> actions;
     bool ok = stream_.send(stanza, actions);
     apply(actions);
@@ -251,6 +253,7 @@ bool ClientConnection::send(const Element& stanza) {
 }
 
 void ClientConnection::close() {
+    auto keep = shared_from_this();  // on_closed may drop the owner's last reference
     std::vector<ClientAction> actions;
     stream_.close(actions);
     apply(actions);

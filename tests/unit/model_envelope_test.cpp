@@ -2,7 +2,11 @@
 // elements and primitives; invalid values and missing elements reported with their path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "onesoup/imps/codec/codec.hpp"
 #include "onesoup/imps/model/message.hpp"
@@ -539,6 +543,33 @@ TEST(ModelEnvelope, ServiceTreeFlagsMustBeEmpty) {
               "WV-CSP-Message/Session/Transaction[1]/TransactionContent/Service-Response/"
               "AllFunctions/WVCSPFeat/PresenceFeat/ContListFunc/GCLI: expected an empty feature "
               "flag");
+}
+
+template <std::size_t... I>
+void check_every_primitive(std::index_sequence<I...>) {
+    std::vector<std::string_view> names;
+    (
+        [&] {
+            using T = std::variant_alternative_t<I + 1, model::Primitive>;
+            names.push_back(T::element_name);
+            for (auto v : {CspVersion::v1_1, CspVersion::v1_2, CspVersion::v1_3}) {
+                const Element e = model::primitive_to_tree(T{}, v);
+                EXPECT_EQ(e.name, T::element_name);
+                auto back = model::primitive_from_tree(e, v);
+                ASSERT_TRUE(back) << back.error().describe();
+                EXPECT_EQ(back->index(), I + 1) << T::element_name;
+                EXPECT_TRUE(std::get<I + 1>(*back) == T{}) << T::element_name;
+            }
+        }(),
+        ...);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "duplicate name";
+}
+
+TEST(ModelEnvelope, EveryPrimitiveIsDispatchedByItsName) {
+    constexpr std::size_t n = std::variant_size_v<model::Primitive> - 1;
+    EXPECT_EQ(n, 83u);
+    check_every_primitive(std::make_index_sequence<n>{});
 }
 
 }  // namespace

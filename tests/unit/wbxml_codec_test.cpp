@@ -49,7 +49,9 @@ Element message(CspVersion v, std::vector<Element> session_children) {
     return root;
 }
 
-Element leaf(std::string name, std::string text) { return Element(std::move(name), std::move(text)); }
+Element leaf(std::string name, std::string text) {
+    return Element(std::move(name), std::move(text));
+}
 
 Element with(std::string name, std::vector<Element> children) {
     Element e(std::move(name));
@@ -68,7 +70,9 @@ bool contains(const std::string& hay, const std::string& needle) {
 }
 
 // Header with public id 0x11 and no string table, then `body`.
-std::string doc12(const std::string& body) { return wb_bytes({0x03, 0x11, 0x6A, 0x00}) + body; }
+std::string doc12(const std::string& body) {
+    return wb_bytes({0x03, 0x11, 0x6A, 0x00}) + body;
+}
 
 // A 1.2 root around `inner`: <WV-CSP-Message xmlns=...WV-CSP1.2> inner </...>
 std::string root12(const std::string& inner) {
@@ -98,7 +102,8 @@ Element round_trip(const Element& root, CspVersion v) {
 TEST(WbxmlCodec, CodeIsOpaqueInteger) {
     const auto root = message(CspVersion::v1_2, {with("Result", {leaf("Code", "200")})});
     const auto out = encode(root, CspVersion::v1_2);
-    EXPECT_TRUE(contains(out, wb_bytes({0x4B, 0xC3, 0x01, 0xC8, 0x01}))) << testing::PrintToString(out);
+    EXPECT_TRUE(contains(out, wb_bytes({0x4B, 0xC3, 0x01, 0xC8, 0x01})))
+        << testing::PrintToString(out);
     EXPECT_EQ(text_of(round_trip(root, CspVersion::v1_2), "Code"), "200");
 }
 
@@ -186,8 +191,8 @@ TEST(WbxmlCodec, NonCanonicalIntegersStayStrings) {
         EXPECT_TRUE(same_tree(round_trip(root, CspVersion::v1_2), root)) << text;
     }
     // 4294967295 is the largest that goes as OPAQUE.
-    const auto max = encode(message(CspVersion::v1_2, {leaf("Code", "4294967295")}),
-                            CspVersion::v1_2);
+    const auto max =
+        encode(message(CspVersion::v1_2, {leaf("Code", "4294967295")}), CspVersion::v1_2);
     EXPECT_TRUE(contains(max, wb_bytes({0x4B, 0xC3, 0x04, 0xFF, 0xFF, 0xFF, 0xFF})));
 }
 
@@ -206,9 +211,8 @@ TEST(WbxmlCodec, SearchIntegersOnlyIn13) {
 }
 
 TEST(WbxmlCodec, DateTimeOpaqueBothWays) {
-    const auto root = message(
-        CspVersion::v1_2,
-        {with("MessageInfo", {leaf("DateTime", "20010925T134013Z")})});
+    const auto root =
+        message(CspVersion::v1_2, {with("MessageInfo", {leaf("DateTime", "20010925T134013Z")})});
     const auto out = encode(root, CspVersion::v1_2);
     const auto expected = wb_bytes({0x51, 0xC3, 0x06, 0x1F, 0x46, 0x72, 0xDA, 0x0D, 'Z', 0x01});
     EXPECT_TRUE(contains(out, expected)) << testing::PrintToString(out);
@@ -231,10 +235,9 @@ TEST(WbxmlCodec, DateTimeOpaqueBothWays) {
 }
 
 TEST(WbxmlCodec, TextualDateTimeVariantsStayStrings) {
-    for (const std::string text :
-         {"20010925T1340", "20010925T134013", "2001-09-25T13:40:13Z", "20010925T1340Z",
-          "20011325T134013Z", "20010925T246013Z", "20010925T134013J", "20010925 134013Z",
-          "50010925T134013Z"}) {
+    for (const std::string text : {"20010925T1340", "20010925T134013", "2001-09-25T13:40:13Z",
+                                   "20010925T1340Z", "20011325T134013Z", "20010925T246013Z",
+                                   "20010925T134013J", "20010925 134013Z", "50010925T134013Z"}) {
         const auto root = message(CspVersion::v1_1, {leaf("DateTime", text)});
         const auto out = encode(root, CspVersion::v1_1);
         EXPECT_TRUE(contains(out, wb_bytes({0x51, 0x03}) + text + wb_bytes({0x00}))) << text;
@@ -243,11 +246,10 @@ TEST(WbxmlCodec, TextualDateTimeVariantsStayStrings) {
 }
 
 TEST(WbxmlCodec, BadDateTimeOpaqueIsAnError) {
-    for (const auto& opaque :
-         {wb_bytes({0x1F, 0x46, 0x72, 0xDA, 0x0D}),                // 5 bytes
-          wb_bytes({0x1F, 0x47, 0xF2, 0xDA, 0x0D, 'Z'}),          // month 15
-          wb_bytes({0x5F, 0x46, 0x72, 0xDA, 0x0D, 'Z'}),          // reserved bits
-          wb_bytes({0x1F, 0x46, 0x72, 0xDA, 0x0D, '!'})}) {       // zone byte
+    for (const auto& opaque : {wb_bytes({0x1F, 0x46, 0x72, 0xDA, 0x0D}),          // 5 bytes
+                               wb_bytes({0x1F, 0x47, 0xF2, 0xDA, 0x0D, 'Z'}),     // month 15
+                               wb_bytes({0x5F, 0x46, 0x72, 0xDA, 0x0D, 'Z'}),     // reserved bits
+                               wb_bytes({0x1F, 0x46, 0x72, 0xDA, 0x0D, '!'})}) {  // zone byte
         std::string body = wb_bytes({0x51, 0xC3});
         body += static_cast<char>(opaque.size());
         body += opaque + wb_bytes({0x01});
@@ -262,16 +264,25 @@ TEST(WbxmlCodec, EnumeratedValuesAsExtT0) {
     const auto root = message(
         CspVersion::v1_2,
         {with("SessionDescriptor", {leaf("SessionType", "Inband")}),
-         with("Transaction", {with("TransactionDescriptor", {leaf("TransactionMode", "Request"),
-                                                             leaf("Poll", "F")})}),
+         with("Transaction", {with("TransactionDescriptor",
+                                   {leaf("TransactionMode", "Request"), leaf("Poll", "F")})}),
          leaf("UserID", "T"), leaf("DigestSchema", "MD5"), leaf("SupportedCIRMethod", "SHTTP")});
     const auto out = encode(root, CspVersion::v1_2);
-    EXPECT_TRUE(contains(out, wb_bytes({0x70, 0x80, 0x11, 0x01})));  // Inband
-    EXPECT_TRUE(contains(out, wb_bytes({0x76, 0x80, 0x20, 0x01})));  // Request
-    EXPECT_TRUE(contains(out, wb_bytes({0x61, 0x80, 0x0B, 0x01})));  // F
+    EXPECT_TRUE(contains(out, wb_bytes({0x70, 0x80, 0x11, 0x01})));       // Inband
+    EXPECT_TRUE(contains(out, wb_bytes({0x76, 0x80, 0x20, 0x01})));       // Request
+    EXPECT_TRUE(contains(out, wb_bytes({0x61, 0x80, 0x0B, 0x01})));       // F
     EXPECT_TRUE(contains(out, wb_bytes({0x7A, 0x03, 'T', 0x00, 0x01})));  // UserID is free text
     EXPECT_TRUE(contains(out, wb_bytes({0x4F, 0x03, 'M', 'D', '5', 0x00, 0x01})));
-    EXPECT_TRUE(contains(out, wb_bytes({0x50, 0x80, 0x81, 0x25, 0x01})));  // SHTTP = 0xA5
+    // SHTTP is EXT_T_0 0xA5 in 1.3; 1.2 writes it as a string (libwbxml's 1.2 table lacks it)
+    // but reads the token.
+    EXPECT_TRUE(contains(out, wb_bytes({0x50, 0x03, 'S', 'H', 'T', 'T', 'P', 0x00, 0x01})));
+    Element tree13 = root;
+    set_namespaces(tree13, CspVersion::v1_3);
+    EXPECT_TRUE(
+        contains(encode(tree13, CspVersion::v1_3), wb_bytes({0x50, 0x80, 0x81, 0x25, 0x01})));
+    auto shttp = decode_wbxml(root12(wb_bytes({0x00, 0x03, 0x50, 0x80, 0x81, 0x25, 0x01})));
+    ASSERT_TRUE(shttp) << shttp.error().describe();
+    EXPECT_EQ(text_of(shttp->root, "SupportedCIRMethod"), "SHTTP");
     EXPECT_TRUE(same_tree(round_trip(root, CspVersion::v1_2), root));
 }
 

@@ -41,7 +41,7 @@ std::string bytes(std::initializer_list<int> list) {
 
 // Writes every event as a line, so a test states the whole event sequence.
 class LogSink : public Sink {
-public:
+  public:
     std::string log;
     Header seen;
     const TokenTable* table = &test_table;
@@ -54,8 +54,7 @@ public:
         log += "<" + std::string(name) + "@" + std::to_string(offset) + ">";
         return {};
     }
-    Result<void> attribute(std::string_view name, std::string_view value,
-                           std::size_t) override {
+    Result<void> attribute(std::string_view name, std::string_view value, std::size_t) override {
         log += "[" + std::string(name) + "=" + std::string(value) + "]";
         return {};
     }
@@ -67,8 +66,7 @@ public:
         log += "#" + std::to_string(b.size());
         return {};
     }
-    Result<void> ext_value(std::uint32_t index, std::string_view value,
-                           std::size_t) override {
+    Result<void> ext_value(std::uint32_t index, std::string_view value, std::size_t) override {
         log += "{" + std::to_string(index) + ":" + std::string(value) + "}";
         return {};
     }
@@ -122,8 +120,9 @@ TEST(WbxmlReader, MbUInt32) {
 }
 
 TEST(WbxmlReader, HeaderFields) {
+    const std::string doc = bytes({0x03, 0x81, 0x01, 0x6A, 0x02, 'x', 0x00, 0x05});
     LogSink sink;
-    ASSERT_TRUE(read(bytes({0x03, 0x81, 0x01, 0x6A, 0x02, 'x', 0x00, 0x05}), sink));
+    ASSERT_TRUE(read(doc, sink));
     EXPECT_EQ(sink.seen.version, 0x03);
     EXPECT_EQ(sink.seen.public_id, 0x81u);
     EXPECT_EQ(sink.seen.charset, 106u);
@@ -153,19 +152,19 @@ TEST(WbxmlReader, Wbxml10HasNoCharset) {
 TEST(WbxmlReader, EveryContentToken) {
     const std::string table = std::string("shared\0Lit\0", 11);
     const std::string doc =
-        head(table) + bytes({0x45,                    // <A> with content
-                             0x03, 'h', 'i', 0x00,    // STR_I
-                             0x83, 0x00,              // STR_T "shared"
-                             0x02, 0x81, 0x69,        // ENTITY U+00E9
-                             0x80, 0x05,              // EXT_T_0 5
-                             0xC3, 0x03, 1, 2, 3,     // OPAQUE 3 bytes
-                             0x06,                    // <B/> on page 0
-                             0x00, 0x01, 0x46,        // page 1, <B> with content
-                             0x05,                    // <C/>
-                             0x01,                    // </B>
-                             0x04, 0x07,              // LITERAL "Lit", no content
-                             0x44, 0x07, 0x01,        // LITERAL_C "Lit" with content, END
-                             0x01});                  // </A>
+        head(table) + bytes({0x45,                       // <A> with content
+                             0x03, 'h',  'i',  0x00,     // STR_I
+                             0x83, 0x00,                 // STR_T "shared"
+                             0x02, 0x81, 0x69,           // ENTITY U+00E9
+                             0x80, 0x05,                 // EXT_T_0 5
+                             0xC3, 0x03, 1,    2,    3,  // OPAQUE 3 bytes
+                             0x06,                       // <B/> on page 0
+                             0x00, 0x01, 0x46,           // page 1, <B> with content
+                             0x05,                       // <C/>
+                             0x01,                       // </B>
+                             0x04, 0x07,                 // LITERAL "Lit", no content
+                             0x44, 0x07, 0x01,           // LITERAL_C "Lit" with content, END
+                             0x01});                     // </A>
     EXPECT_EQ(read_log(doc),
               "<A@15>'hi''shared''\xC3\xA9'{5:Hello}#3<B@32></><B@35><C@36></></>"
               "<Lit@38></><Lit@40></></>");
@@ -174,27 +173,29 @@ TEST(WbxmlReader, EveryContentToken) {
 TEST(WbxmlReader, Attributes) {
     const std::string table = std::string("example\0data-x\0", 15);
     const std::string doc =
-        head(table) + bytes({0xC5,                 // <A> with attributes and content
-                             0x06, 0x83, 0x00,     // href="http://www." + "example"
-                             0x85,                 // + ".com"
-                             0x07,                 // id=""
-                             0x80, 0x00,           // + EXT_T_0 "T"
-                             0x03, '7', 0x00,      // + "7"
-                             0x04, 0x08,           // LITERAL attribute "data-x"
-                             0xC3, 0x02, 'o', 'k', // = OPAQUE "ok"
-                             0x00, 0x01, 0x05,     // attr page 1: lang
-                             0x03, 'e', 'n', 0x00, // = "en"
-                             0x01,                 // end of attributes
-                             0x84, 0x08,           // LITERAL_A "data-x", no content
-                             0x00, 0x00,           // attribute code page 0 again
-                             0x07, 0x03, '1', 0x00, 0x01,  // id="1", end of attributes
-                             0x01});               // </A>
+        head(table) + bytes({0xC5,                          // <A> with attributes and content
+                             0x06, 0x83, 0x00,              // href="http://www." + "example"
+                             0x85,                          // + ".com"
+                             0x07,                          // id=""
+                             0x80, 0x00,                    // + EXT_T_0 "T"
+                             0x03, '7',  0x00,              // + "7"
+                             0x04, 0x08,                    // LITERAL attribute "data-x"
+                             0xC3, 0x02, 'o',  'k',         // = OPAQUE "ok"
+                             0x00, 0x01, 0x05,              // attr page 1: lang
+                             0x03, 'e',  'n',  0x00,        // = "en"
+                             0x01,                          // end of attributes
+                             0x84, 0x08,                    // LITERAL_A "data-x", no content
+                             0x00, 0x00,                    // attribute code page 0 again
+                             0x07, 0x03, '1',  0x00, 0x01,  // id="1", end of attributes
+                             0x01});                        // </A>
     EXPECT_EQ(read_log(doc),
               "<A@19>[href=http://www.example.com][id=T7][data-x=ok][lang=en]"
               "<data-x@44>[id=1]</></>");
 }
 
-TEST(WbxmlReader, ReadOnlyTagsAreRead) { EXPECT_EQ(read_log(head() + bytes({0x07})), "<Old@4></>"); }
+TEST(WbxmlReader, ReadOnlyTagsAreRead) {
+    EXPECT_EQ(read_log(head() + bytes({0x07})), "<Old@4></>");
+}
 
 TEST(WbxmlReader, StructureErrorsCarryOffsets) {
     struct Case {
@@ -212,8 +213,8 @@ TEST(WbxmlReader, StructureErrorsCarryOffsets) {
         {head() + bytes({0x05, 0x01}), "data after the end of the root element", 5},
         {head() + bytes({0x45, 0x01, 0x01}), "data after the end of the root element", 6},
         {head() + bytes({0x45, 0x03, 'a', 'b'}), "unterminated inline string", 5},
-        {head(std::string("ab\0", 3)) + bytes({0x45, 0x83, 0x05, 0x01}),
-         "outside the string table", 8},
+        {head(std::string("ab\0", 3)) + bytes({0x45, 0x83, 0x05, 0x01}), "outside the string table",
+         8},
         {head("ab") + bytes({0x45, 0x83, 0x00, 0x01}), "not NUL-terminated", 7},
         {head() + bytes({0x45, 0xC3, 0x05, 1, 2, 0x01}), "runs past the end", 5},
         {head() + bytes({0x45, 0xC3, 0x8F, 0xFF, 0xFF, 0xFF, 0x7F}), "exceeds the text limit", 5},
@@ -271,9 +272,8 @@ TEST(WbxmlReader, Limits) {
     auto text = read_error(head() + bytes({0x45, 0x03, 'a', 'b', 'c', 'd', 0x00, 0x01}), limits);
     EXPECT_NE(text.message.find("exceeds the text limit"), std::string::npos);
     EXPECT_EQ(text.offset, 5u);
-    auto value = read_error(head() + bytes({0x85, 0x07, 0x03, 'a', 'b', 0x00, 0x03, 'c', 'd',
-                                            0x00, 0x01}),
-                            limits);
+    auto value = read_error(
+        head() + bytes({0x85, 0x07, 0x03, 'a', 'b', 0x00, 0x03, 'c', 'd', 0x00, 0x01}), limits);
     EXPECT_NE(value.message.find("attribute value exceeds"), std::string::npos);
     EXPECT_EQ(value.offset, 10u);
 
@@ -297,11 +297,10 @@ TEST(WbxmlReader, SinkErrorsStopTheReader) {
 
 TEST(WbxmlWriter, TokensPagesAndLiterals) {
     Writer w(test_table);
-    const AttributeView attrs[] = {{"href", "http://www.example.com"}, {"lang", "en"},
-                                   {"zz", "1"}};
+    const AttributeView attrs[] = {{"href", "http://www.example.com"}, {"lang", "en"}, {"zz", "1"}};
     ASSERT_TRUE(w.start_element("A", attrs, true));
-    ASSERT_TRUE(w.start_element("C", {}, false));    // page 1
-    ASSERT_TRUE(w.start_element("B", {}, true));     // page 0 (lowest page of the two)
+    ASSERT_TRUE(w.start_element("C", {}, false));  // page 1
+    ASSERT_TRUE(w.start_element("B", {}, true));   // page 0 (lowest page of the two)
     ASSERT_TRUE(w.text("x"));
     w.end_element();
     ASSERT_TRUE(w.start_element("Old", {}, false));  // read-only: LITERAL
@@ -310,11 +309,10 @@ TEST(WbxmlWriter, TokensPagesAndLiterals) {
     w.end_element();
     const std::string out = w.finish(0x10);
     const std::string expected =
-        bytes({0x03, 0x10, 0x6A, 0x07}) + std::string("zz\0Old\0", 7) +
-        bytes({0xC5, 0x06, 0x03}) + "example.com" +
-        bytes({0x00, 0x00, 0x01, 0x05, 0x03, 'e', 'n', 0x00, 0x04, 0x00, 0x03, '1', 0x00, 0x01,
-               0x00, 0x01, 0x05, 0x00, 0x00, 0x46, 0x03, 'x', 0x00, 0x01, 0x04, 0x03, 0x80, 0x05,
-               0xC3, 0x02, 0x01, 0x00, 0x01});
+        bytes({0x03, 0x10, 0x6A, 0x07}) + std::string("zz\0Old\0", 7) + bytes({0xC5, 0x06, 0x03}) +
+        "example.com" + bytes({0x00, 0x00, 0x01, 0x05, 0x03, 'e',  'n',  0x00, 0x04, 0x00, 0x03,
+                               '1',  0x00, 0x01, 0x00, 0x01, 0x05, 0x00, 0x00, 0x46, 0x03, 'x',
+                               0x00, 0x01, 0x04, 0x03, 0x80, 0x05, 0xC3, 0x02, 0x01, 0x00, 0x01});
     EXPECT_EQ(testing::PrintToString(out), testing::PrintToString(expected));
     LogSink sink;
     ASSERT_TRUE(read(out, sink)) << read(out, sink).error().describe();
@@ -335,8 +333,8 @@ TEST(WbxmlWriter, StringTableOnlyWhereItSavesBytes) {
         }
         w.end_element();
         const auto out = w.finish(0x10);
-        EXPECT_EQ(out, bytes({0x03, 0x10, 0x6A, 0x03, 'a', 'b', 0x00, 0x45, 0x46, 0x83, 0x00,
-                              0x01, 0x46, 0x83, 0x00, 0x01, 0x01}));
+        EXPECT_EQ(out, bytes({0x03, 0x10, 0x6A, 0x03, 'a', 'b', 0x00, 0x45, 0x46, 0x83, 0x00, 0x01,
+                              0x46, 0x83, 0x00, 0x01, 0x01}));
     }
     // Once "abcdef" and single characters many times: all inline.
     {

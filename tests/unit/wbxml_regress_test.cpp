@@ -14,7 +14,8 @@
 using namespace onesoup::imps::codec;
 
 TEST(WbxmlRegress, EveryFileBehaves) {
-    const std::filesystem::path dir = std::filesystem::path(ONESOUP_TEST_DATA_DIR) / "wbxml-regress";
+    const std::filesystem::path dir =
+        std::filesystem::path(ONESOUP_TEST_DATA_DIR) / "wbxml-regress";
     std::size_t count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".wbxml") continue;

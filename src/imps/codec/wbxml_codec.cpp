@@ -16,9 +16,13 @@ namespace {
 
 constexpr std::string_view root_name = "WV-CSP-Message";
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 bool all_space(std::string_view s) {
     for (char c : s)
@@ -45,14 +49,13 @@ void append_two(std::string& out, unsigned v) {
 
 // Builds the element tree from reader events.
 class TreeBuilder final : public wbxml::Sink {
-public:
+  public:
     explicit TreeBuilder(const Limits& limits) : limits_(limits) { stack_.reserve(16); }
 
     Result<const wbxml::TokenTable*> header(const wbxml::Header& h) override {
         if (h.charset != wbxml::charset_utf8)
-            return make_error("WBXML charset MIBenum " + std::to_string(h.charset) +
-                                  " is not UTF-8 (106)",
-                              1);
+            return make_error(
+                "WBXML charset MIBenum " + std::to_string(h.charset) + " is not UTF-8 (106)", 1);
         const auto v = version_of_header(h);
         if (!v) {
             if (h.public_id == 0)
@@ -117,7 +120,7 @@ public:
     Element take_root() { return std::move(root_); }
     [[nodiscard]] CspVersion version() const { return version_; }
 
-private:
+  private:
     Result<void> append(std::string_view piece, std::size_t offset) {
         auto& text = stack_.back()->text;
         if (text.size() + piece.size() > limits_.max_text_bytes)
@@ -132,8 +135,8 @@ private:
     Result<void> append_integer(std::string_view bytes, const std::string& name,
                                 std::size_t offset) {
         if (bytes.empty() || bytes.size() > 8)
-            return make_error("integer OPAQUE of " + std::to_string(bytes.size()) +
-                                  " bytes in <" + name + "> (expected 1 to 8)",
+            return make_error("integer OPAQUE of " + std::to_string(bytes.size()) + " bytes in <" +
+                                  name + "> (expected 1 to 8)",
                               offset);
         std::uint64_t v = 0;
         for (char c : bytes) v = (v << 8) | static_cast<unsigned char>(c);
@@ -145,8 +148,8 @@ private:
     Result<void> append_date_time(std::string_view bytes, const std::string& name,
                                   std::size_t offset) {
         if (bytes.size() != 6)
-            return make_error("DateTime OPAQUE of " + std::to_string(bytes.size()) +
-                                  " bytes in <" + name + "> (expected 6)",
+            return make_error("DateTime OPAQUE of " + std::to_string(bytes.size()) + " bytes in <" +
+                                  name + "> (expected 6)",
                               offset);
         std::array<unsigned, 6> b{};
         for (std::size_t i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(bytes[i]);
@@ -165,8 +168,7 @@ private:
             return make_error("DateTime OPAQUE in <" + name + "> is not a valid date and time",
                               offset);
         if (zone != 0 && (zone < 'A' || zone > 'Z'))
-            return make_error("DateTime OPAQUE in <" + name + "> has an invalid zone byte",
-                              offset);
+            return make_error("DateTime OPAQUE in <" + name + "> has an invalid zone byte", offset);
         std::string s;
         s.reserve(16);
         append_two(s, year / 100);
@@ -223,8 +225,8 @@ std::string date_time_opaque(std::string_view t) {
     };
     const unsigned year = num(0, 4), month = num(4, 2), day = num(6, 2);
     const unsigned hour = num(9, 2), minute = num(11, 2), second = num(13, 2);
-    if (year > 4095 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 59)
+    if (year > 4095 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+        second > 59)
         return {};
     std::string out(6, '\0');
     out[0] = static_cast<char>(year >> 6);
@@ -237,7 +239,7 @@ std::string date_time_opaque(std::string_view t) {
 }
 
 class TreeWriter {
-public:
+  public:
     explicit TreeWriter(CspVersion version)
         : version_(version), table_(detail::csp_token_table(version)), writer_(table_) {}
 
@@ -247,8 +249,7 @@ public:
         const bool has_text = !e.text.empty() && !(has_children && all_space(e.text));
         attrs_.clear();
         for (const auto& a : e.attributes) attrs_.push_back({a.name, a.value});
-        if (auto r = writer_.start_element(e.name, attrs_, has_children || has_text); !r)
-            return r;
+        if (auto r = writer_.start_element(e.name, attrs_, has_children || has_text); !r) return r;
         if (has_text) {
             if (auto r = write_value(e.name, e.text); !r) return r;
         }
@@ -261,7 +262,7 @@ public:
 
     std::string finish() { return writer_.finish(wbxml_public_id(version_)); }
 
-private:
+  private:
     Result<void> write_value(std::string_view name, std::string_view text) {
         if (detail::writes_integer(version_, name)) {
             if (auto o = integer_opaque(text); !o.empty()) {
@@ -297,7 +298,8 @@ private:
 
 Result<Document> decode_wbxml(std::string_view bytes, const Limits& limits) {
     if (bytes.size() > limits.max_body_bytes)
-        return make_error("body of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+        return make_error("body of " + std::to_string(bytes.size()) +
+                              " bytes exceeds the limit of " +
                               std::to_string(limits.max_body_bytes),
                           0);
     const wbxml::Limits wl{limits.max_depth, limits.max_elements, limits.max_text_bytes,

@@ -1227,6 +1227,8 @@ constexpr ExtValue kExt11[] = {
     {0x77, "VIDEO_STREAM"},
 };
 
+// SSMS and SHTTP (0xA4, 0xA5) are in Wireshark's 1.2 table but not in libwbxml's: read them,
+// write the text, so that every 1.2 decoder understands what we send.
 constexpr ExtValue kExt12[] = {
     {0x00, "AccessType"},
     {0x01, "ActiveUsers"},
@@ -1332,8 +1334,8 @@ constexpr ExtValue kExt12[] = {
     {0x75, "SMS"},
     {0x76, "VIDEO_CALL"},
     {0x77, "VIDEO_STREAM"},
-    {0xA4, "SSMS"},
-    {0xA5, "SHTTP"},
+    {0xA4, "SSMS", true},
+    {0xA5, "SHTTP", true},
 };
 
 constexpr ExtValue kExt13[] = {
@@ -1576,22 +1578,19 @@ constexpr bool unique_codes(const std::array<TagToken, N>& tags) {
 static_assert(unique_codes(kTags11ByCode) && unique_codes(kTags12ByCode) &&
               unique_codes(kTags13ByCode));
 
-const TokenTable kTable11{kTags11ByCode, kTags11ByName, kAttrs11, {}, kExt11ByIndex,
-                          kExt11ByValue};
-const TokenTable kTable12{kTags12ByCode, kTags12ByName, kAttrs12, {}, kExt12ByIndex,
-                          kExt12ByValue};
-const TokenTable kTable13{kTags13ByCode, kTags13ByName, kAttrs13, {}, kExt13ByIndex,
-                          kExt13ByValue};
+const TokenTable kTable11{kTags11ByCode, kTags11ByName, kAttrs11, {}, kExt11ByIndex, kExt11ByValue};
+const TokenTable kTable12{kTags12ByCode, kTags12ByName, kAttrs12, {}, kExt12ByIndex, kExt12ByValue};
+const TokenTable kTable13{kTags13ByCode, kTags13ByName, kAttrs13, {}, kExt13ByIndex, kExt13ByValue};
 
 template <std::size_t N>
 constexpr std::array<std::string_view, N> sorted_names(std::array<std::string_view, N> a) {
-    std::sort(a.begin(), a.end());
+    std::sort(a.begin(), a.end(), wbxml::name_less);
     return a;
 }
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& sorted, std::string_view name) {
-    return std::binary_search(sorted.begin(), sorted.end(), name);
+    return std::binary_search(sorted.begin(), sorted.end(), name, wbxml::name_less);
 }
 
 // Integers written as OPAQUE in every version: the elements that Wireshark, libwbxml and
@@ -1600,8 +1599,8 @@ constexpr auto kIntegers11 = sorted_names(std::array<std::string_view, 12>{
     "Code", "ContentSize", "MessageCount", "Validity", "KeepAliveTime", "TimeToLive",
     "AcceptedContentLength", "MultiTrans", "ParserSize", "ServerPollMin", "TCPPort", "UDPPort"});
 // Added in 1.2 (page 9).
-constexpr auto kIntegers12 = sorted_names(
-    std::array<std::string_view, 2>{"HistoryPeriod", "MaxWatcherList"});
+constexpr auto kIntegers12 =
+    sorted_names(std::array<std::string_view, 2>{"HistoryPeriod", "MaxWatcherList"});
 // Added in 1.3: what both Wireshark's and Android's 1.3 tables treat as integers. (Wireshark
 // decodes the Search* integers only for 1.3, so 1.1/1.2 write them as strings.)
 constexpr auto kIntegers13 = sorted_names(std::array<std::string_view, 17>{
@@ -1620,22 +1619,62 @@ constexpr auto kDateTimes =
     sorted_names(std::array<std::string_view, 2>{"DateTime", "DeliveryTime"});
 
 // Free text: identifiers, names, passwords, message and status text.
-constexpr auto kFreeText = sorted_names(std::array<std::string_view, 45>{
-    "Alias", "Building", "City", "ClientID", "ClientProducer", "ClientVersion", "ContactList",
-    "ContentData", "Country", "Crossing1", "Crossing2", "DefaultContactList", "Description",
-    "DevManufacturer", "DigestBytes", "DigestSchema", "DirectContent", "FreeTextLocation",
-    "GroupID", "InviteID", "InviteNote", "MSISDN", "MessageID", "MessageURI", "Model",
-    "NamedArea", "Nonce", "Note", "Password", "ReferredContent", "ResponseNote", "SName",
-    "SearchID", "SearchString", "SessionCookie", "SessionID", "StatusText", "Street", "Text",
-    "TransactionID", "URL", "UserID", "WelcomeNote", "Zone", "Logo"});
+constexpr auto kFreeText = sorted_names(std::array<std::string_view, 45>{"Alias",
+                                                                         "Building",
+                                                                         "City",
+                                                                         "ClientID",
+                                                                         "ClientProducer",
+                                                                         "ClientVersion",
+                                                                         "ContactList",
+                                                                         "ContentData",
+                                                                         "Country",
+                                                                         "Crossing1",
+                                                                         "Crossing2",
+                                                                         "DefaultContactList",
+                                                                         "Description",
+                                                                         "DevManufacturer",
+                                                                         "DigestBytes",
+                                                                         "DigestSchema",
+                                                                         "DirectContent",
+                                                                         "FreeTextLocation",
+                                                                         "GroupID",
+                                                                         "InviteID",
+                                                                         "InviteNote",
+                                                                         "MSISDN",
+                                                                         "MessageID",
+                                                                         "MessageURI",
+                                                                         "Model",
+                                                                         "NamedArea",
+                                                                         "Nonce",
+                                                                         "Note",
+                                                                         "Password",
+                                                                         "ReferredContent",
+                                                                         "ResponseNote",
+                                                                         "SName",
+                                                                         "SearchID",
+                                                                         "SearchString",
+                                                                         "SessionCookie",
+                                                                         "SessionID",
+                                                                         "StatusText",
+                                                                         "Street",
+                                                                         "Text",
+                                                                         "TransactionID",
+                                                                         "URL",
+                                                                         "UserID",
+                                                                         "WelcomeNote",
+                                                                         "Zone",
+                                                                         "Logo"});
 
 }  // namespace
 
 const wbxml::TokenTable& csp_token_table(CspVersion version) {
     switch (version) {
-        case CspVersion::v1_1: return kTable11;
-        case CspVersion::v1_2: return kTable12;
-        case CspVersion::v1_3: return kTable13;
+        case CspVersion::v1_1:
+            return kTable11;
+        case CspVersion::v1_2:
+            return kTable12;
+        case CspVersion::v1_3:
+            return kTable13;
     }
     return kTable12;
 }
@@ -1652,8 +1691,12 @@ bool reads_integer(std::string_view element) {
            contains(kIntegers13, element) || contains(kIntegersRead, element);
 }
 
-bool is_date_time(std::string_view element) { return contains(kDateTimes, element); }
+bool is_date_time(std::string_view element) {
+    return contains(kDateTimes, element);
+}
 
-bool is_free_text(std::string_view element) { return contains(kFreeText, element); }
+bool is_free_text(std::string_view element) {
+    return contains(kFreeText, element);
+}
 
 }  // namespace onesoup::imps::codec::detail

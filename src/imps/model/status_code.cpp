@@ -7,7 +7,7 @@ namespace onesoup::imps::model {
 
 namespace {
 
-// CSP 1.2 §9 status codes; names follow the spec wording as S60 and Android carry it.
+// CSP 1.2 status codes; names follow the spec wording as S60 and Android carry it.
 constexpr std::array kCodes{
     StatusCodeInfo{100, "Continue"},
     StatusCodeInfo{101, "Request queued"},

@@ -45,10 +45,10 @@ inline constexpr std::uint32_t charset_utf8 = 106;
 // Limits on what one document may make the reader do. Past a limit the reader stops with an
 // error naming the limit.
 struct Limits {
-    std::size_t max_depth = 32;                  // element nesting
-    std::size_t max_elements = 20000;            // elements in the document
-    std::size_t max_text_bytes = 64 * 1024;      // one string, one OPAQUE, one attribute value
-    std::size_t max_attributes = 16;             // attributes on one element
+    std::size_t max_depth = 32;              // element nesting
+    std::size_t max_elements = 20000;        // elements in the document
+    std::size_t max_text_bytes = 64 * 1024;  // one string, one OPAQUE, one attribute value
+    std::size_t max_attributes = 16;         // attributes on one element
     std::size_t max_string_table_bytes = 64 * 1024;
 };
 
@@ -64,7 +64,7 @@ struct Header {
 // Receives the document as events. Any event may stop the reader by returning an error; the
 // reader then returns that error. Views are valid only during the call.
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
     // The header was read; return the token table for its public id (or an error to refuse it).
     virtual Result<const TokenTable*> header(const Header& header) = 0;

@@ -41,20 +41,22 @@ struct AttrValueToken {
 
 // One entry of the EXT_T_0 value table: the index carried by EXT_T_0 and the text it stands for.
 // (WV-CSP uses EXT_T_0 as an index into a fixed table, not into the string table.)
+// A read-only entry is understood on read but its text is written as a string.
 struct ExtValue {
     std::uint32_t index = 0;
     std::string_view value;
+    bool read_only = false;
 };
 
 // All tables of one document type. Every span is sorted as its comment says; make the sorted
 // copies at compile time with sorted_by_code()/sorted_by_name()/sorted_by_value() below.
 struct TokenTable {
     std::span<const TagToken> tags;               // sorted by (page, token), unique
-    std::span<const TagToken> tags_by_name;       // the same, sorted by (name, read_only, page)
+    std::span<const TagToken> tags_by_name;       // the same, by (name_less, read_only, page)
     std::span<const AttrStartToken> attr_starts;  // sorted by (page, token), unique; few entries
     std::span<const AttrValueToken> attr_values;  // sorted by (page, token), unique; few entries
     std::span<const ExtValue> ext_values;         // sorted by index, unique
-    std::span<const ExtValue> ext_by_value;       // the same, sorted by (value, index)
+    std::span<const ExtValue> ext_by_value;  // the same, by (name_less value, read_only, index)
 
     // The tag with this code, or nullptr.
     [[nodiscard]] const TagToken* find_tag(std::uint8_t page, std::uint8_t token) const;
@@ -72,9 +74,16 @@ struct TokenTable {
                                                         std::uint8_t token) const;
     // The EXT_T_0 value with this index, or nullptr.
     [[nodiscard]] const ExtValue* find_ext(std::uint32_t index) const;
-    // The EXT_T_0 entry whose value is exactly `value` (lowest index if several), or nullptr.
+    // The writable EXT_T_0 entry whose value is exactly `value` (lowest index if several), or
+    // nullptr.
     [[nodiscard]] const ExtValue* find_ext(std::string_view value) const;
 };
+
+// The order of names in the name-sorted tables: by length, then bytewise. Comparing lengths
+// first spares most byte comparisons in lookups.
+constexpr bool name_less(std::string_view a, std::string_view b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
 
 // Compile-time sorted copies of constant tables (for the spans of TokenTable).
 template <std::size_t N>
@@ -92,7 +101,7 @@ constexpr std::array<TagToken, N> sorted_by_name(const TagToken (&in)[N]) {
     std::array<TagToken, N> out{};
     std::copy(std::begin(in), std::end(in), out.begin());
     std::sort(out.begin(), out.end(), [](const TagToken& a, const TagToken& b) {
-        if (a.name != b.name) return a.name < b.name;
+        if (a.name != b.name) return name_less(a.name, b.name);
         if (a.read_only != b.read_only) return !a.read_only;
         return a.page != b.page ? a.page < b.page : a.token < b.token;
     });
@@ -113,7 +122,9 @@ constexpr std::array<ExtValue, N> sorted_by_value(const ExtValue (&in)[N]) {
     std::array<ExtValue, N> out{};
     std::copy(std::begin(in), std::end(in), out.begin());
     std::sort(out.begin(), out.end(), [](const ExtValue& a, const ExtValue& b) {
-        return a.value != b.value ? a.value < b.value : a.index < b.index;
+        if (a.value != b.value) return name_less(a.value, b.value);
+        if (a.read_only != b.read_only) return !a.read_only;
+        return a.index < b.index;
     });
     return out;
 }

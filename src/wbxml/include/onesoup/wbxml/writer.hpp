@@ -24,7 +24,7 @@ struct AttributeView {
 // Writes one document. Names, text and attribute strings given to the writer are referenced,
 // not copied, until finish(): they must outlive the writer's use.
 class Writer {
-public:
+  public:
     // `max_string_table_bytes` caps the string table (readers limit it; 64 KiB is onesoup's
     // default), so the writer never produces what its own reader refuses.
     explicit Writer(const TokenTable& table, std::size_t max_string_table_bytes = 64 * 1024);
@@ -49,11 +49,11 @@ public:
     // Appends an mb_u_int32 (WBXML §5.1).
     static void append_mb_u_int32(std::string& out, std::uint32_t value);
 
-private:
+  private:
     struct Piece {
-        std::size_t body_pos;    // where in body_ the string goes
+        std::size_t body_pos;  // where in body_ the string goes
         std::uint32_t string_id;
-        bool index_only;         // LITERAL name: only the string-table index is written
+        bool index_only;  // LITERAL name: only the string-table index is written
     };
     struct StringInfo {
         std::string_view text;

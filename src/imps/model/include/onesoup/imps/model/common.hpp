@@ -1,4 +1,4 @@
-// Structures shared by many primitives (CSP 1.2 §7, content models as in the DTDs; element order
+// Structures shared by many primitives (CSP 1.2; content models as in the DTDs; element order
 // in each table is the DTD order, which is also the order written).
 #pragma once
 
@@ -72,7 +72,7 @@ struct DetailedResult {
     bool operator==(const DetailedResult&) const = default;
 };
 
-// Result(Code, Description?, DetailedResult*): the outcome of a request (CSP 1.2 §9).
+// Result(Code, Description?, DetailedResult*): the outcome of a request (CSP 1.2).
 struct CspResult {
     Integer code = 200;
     std::optional<std::string> description;
@@ -143,7 +143,7 @@ struct Recipient {
 };
 
 // MessageInfo(MessageID?, MessageURI?, ContentType?, ContentEncoding?, ContentSize?,
-// ContentName?, Recipient, Sender?, DateTime?, Validity?) (CSP 1.2 §7.3).
+// ContentName?, Recipient, Sender?, DateTime?, Validity?) (CSP 1.2).
 struct MessageInfo {
     std::optional<std::string> message_id;
     std::optional<std::string> message_uri;
@@ -382,7 +382,7 @@ struct JoinedUsers {
 };
 
 // WVCSPFeat(FundamentalFeat?, PresenceFeat?, IMFeat?, GroupFeat?): the service tree of
-// Service-Request/Response (CSP 1.2 §6.4).
+// Service-Request/Response (CSP 1.2).
 struct WvCspFeat {
     std::optional<FunctionList> fundamental;
     std::optional<FunctionList> presence;

@@ -10,20 +10,20 @@
 
 namespace onesoup::imps::model {
 
-// SessionDescriptor/SessionType (CSP 1.2 §7.1): Outband for Login, Inband afterwards.
+// SessionDescriptor/SessionType (CSP 1.2): Outband for Login, Inband afterwards.
 enum class SessionType : std::uint8_t { inband, outband };
 
-// TransactionDescriptor/TransactionMode (CSP 1.2 §7.1).
+// TransactionDescriptor/TransactionMode (CSP 1.2).
 enum class TransactionMode : std::uint8_t { request, response };
 
-// SupportedCIRMethod values (CSP 1.2 §8.1; reference notes §5): WAPSMS, WAPUDP, SUDP, STCP from
+// SupportedCIRMethod values (CSP 1.2; reference notes): WAPSMS, WAPUDP, SUDP, STCP from
 // 1.1; SSMS and SHTTP from 1.2.
 enum class CirMethod : std::uint8_t { wap_sms, wap_udp, sudp, stcp, ssms, shttp };
 
-// DigestSchema values (CSP 1.2 §6.1 Login): PWD means the password in clear.
+// DigestSchema values (CSP 1.2 Login): PWD means the password in clear.
 enum class DigestSchema : std::uint8_t { pwd, sha, md4, md5, md6 };
 
-// UserAvailability/PresenceValue (PA 1.2 §5.2).
+// UserAvailability/PresenceValue (PA 1.2).
 enum class UserAvailability : std::uint8_t { available, discreet, not_available };
 
 // InitialDeliveryMethod / DeliveryMethod: P push (NewMessage), N notify then get.

@@ -1,4 +1,4 @@
-// The CSP envelope (CSP 1.2 §5: WV-CSP-Message / Session / Transaction) and the conversion
+// The CSP envelope (CSP 1.2: WV-CSP-Message / Session / Transaction) and the conversion
 // between an element tree and the typed model.
 //
 // Unknown input rule:

@@ -29,7 +29,7 @@ struct SimpleAttribute {
     bool operator==(const SimpleAttribute&) const = default;
 };
 
-// OnlineStatus: T if the user is logged in (PA 1.2 §5.1).
+// OnlineStatus: T if the user is logged in (PA 1.2).
 using OnlineStatus = SimpleAttribute<bool>;
 // UserAvailability: AVAILABLE, DISCREET, NOT_AVAILABLE.
 using UserAvailabilityAttribute = SimpleAttribute<UserAvailability>;
@@ -90,7 +90,7 @@ struct CommCap {
     bool operator==(const CommCap&) const = default;
 };
 
-// PresenceSubList (PA 1.2 §5): the attributes in DTD order. Written with the PA namespace of
+// PresenceSubList (PA 1.2): the attributes in DTD order. Written with the PA namespace of
 // the target version.
 struct PresenceSubList {
     std::optional<OnlineStatus> online_status;

@@ -1,4 +1,4 @@
-// Every CSP primitive the model types (CSP 1.1-1.3 §6-§7; content models from the DTDs, the S60
+// Every CSP primitive the model types (CSP 1.1-1.3; content models from the DTDs, the S60
 // engine's ImpsCspDtd.h, Baraza's cspmessages.def and the spec examples), and Primitive, the
 // variant a TransactionContent holds. Each struct's field table gives the element order written
 // and the versions each element exists in (see field.hpp for the rules).
@@ -32,7 +32,7 @@ struct DefaultAttributeList {
 };
 
 // SearchPairList(SearchElement, SearchString): one search criterion; SearchElement is USER_ID,
-// USER_FIRST_NAME, ..., GROUP_TOPIC (CSP 1.2 §7.2.5).
+// USER_FIRST_NAME, ..., GROUP_TOPIC (CSP 1.2).
 struct SearchPair {
     std::string element;
     std::string string;
@@ -70,7 +70,7 @@ struct SearchResult {
     bool operator==(const SearchResult&) const = default;
 };
 
-// ---- Session (CSP 1.2 §6) ----
+// ---- Session (CSP 1.2) ----
 
 // Status(Result, ClientID?).
 struct Status {
@@ -302,7 +302,7 @@ struct ServiceResponse {
     bool operator==(const ServiceResponse&) const = default;
 };
 
-// ---- Messaging (CSP 1.2 §7.3) ----
+// ---- Messaging (CSP 1.2) ----
 
 // SendMessage-Request(DeliveryReport?, MessageInfo, ContentData?).
 struct SendMessageRequest {
@@ -510,7 +510,7 @@ struct DeliveryReportRequest {
     bool operator==(const DeliveryReportRequest&) const = default;
 };
 
-// ---- Contact lists (CSP 1.2 §7.4) ----
+// ---- Contact lists (CSP 1.2) ----
 
 // GetList-Request(EMPTY).
 struct GetListRequest {
@@ -618,7 +618,7 @@ struct ListManageResponse {
     bool operator==(const ListManageResponse&) const = default;
 };
 
-// ---- Presence (CSP 1.2 §7.5) ----
+// ---- Presence (CSP 1.2) ----
 
 // SubscribePresence-Request(User*, ContactList*, PresenceSubList?, AutoSubscribe?).
 struct SubscribePresenceRequest {
@@ -856,7 +856,7 @@ struct DeleteAttributeListRequest {
     bool operator==(const DeleteAttributeListRequest&) const = default;
 };
 
-// ---- Blocking (CSP 1.2 §7.3.12) ----
+// ---- Blocking (CSP 1.2) ----
 
 // GetBlockedList-Request(EMPTY).
 struct GetBlockedListRequest {
@@ -895,7 +895,7 @@ struct BlockEntityRequest {
     bool operator==(const BlockEntityRequest&) const = default;
 };
 
-// ---- Groups (CSP 1.2 §7.6) ----
+// ---- Groups (CSP 1.2) ----
 
 // CreateGroup-Request(GroupID, GroupProperties?, JoinGroup?, ScreenName?, SubscribeNotification?).
 struct CreateGroupRequest {
@@ -1228,7 +1228,7 @@ struct GroupChangeNotice {
     bool operator==(const GroupChangeNotice&) const = default;
 };
 
-// ---- Search (CSP 1.2 §7.2.5) ----
+// ---- Search (CSP 1.2) ----
 
 // Search-Request(SearchPairList*, SearchLimit?, SearchID?, SearchIndex?).
 struct SearchRequest {
@@ -1285,7 +1285,7 @@ struct StopSearchRequest {
     bool operator==(const StopSearchRequest&) const = default;
 };
 
-// ---- Invitations (CSP 1.2 §7.2.6) ----
+// ---- Invitations (CSP 1.2) ----
 
 // Invite-Request(InviteID, InviteType, Sender?, Recipient, GroupID?, PresenceSubList?, URLList?,
 // InviteNote?, ScreenName?, Validity?).

@@ -1,4 +1,4 @@
-// CSP status codes (Result/Code; CSP 1.2 §9, reference notes §8) with their names.
+// CSP status codes (Result/Code; reference notes §8) with their names.
 #pragma once
 
 #include <cstdint>

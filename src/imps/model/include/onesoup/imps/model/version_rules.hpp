@@ -14,7 +14,7 @@ namespace versions {
 // Elements present in every version.
 inline constexpr VersionRange all{CspVersion::v1_1, CspVersion::v1_3};
 // CSP 1.1 only, e.g. TransactionDescriptor/Poll, ClientID in ClientCapability-Request,
-// CapabilityList in ClientCapability-Response (CSP 1.1 §7.2).
+// CapabilityList in ClientCapability-Response (CSP 1.1).
 inline constexpr VersionRange only_1_1{CspVersion::v1_1, CspVersion::v1_1};
 // CSP 1.1 and 1.2, e.g. PresenceAuth-Request (replaced in 1.3).
 inline constexpr VersionRange up_to_1_2{CspVersion::v1_1, CspVersion::v1_2};
@@ -28,7 +28,7 @@ inline constexpr VersionRange from_1_3{CspVersion::v1_3, CspVersion::v1_3};
 }  // namespace versions
 
 // Whether TransactionDescriptor must carry TransactionID: optional in 1.1, required from 1.2
-// (CSP 1.2 §7.1 TransactionDescriptor).
+// (CSP 1.2 TransactionDescriptor).
 [[nodiscard]] bool transaction_id_required(CspVersion v);
 
 // Whether Poll sits in each TransactionDescriptor (1.1) rather than once in Session (1.2+).
