@@ -2,35 +2,16 @@
 
 #include <cstdint>
 
+#include "onesoup/core/utf8.hpp"
+
 namespace onesoup::xmpp {
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if it is not well-formed
-// (overlong forms, surrogates and values above U+10FFFF are refused, RFC 3629).
+// Length of the well-formed UTF-8 sequence at s[i] (its code point in cp), or 0.
 std::size_t utf8_length(std::string_view s, std::size_t i, char32_t& cp) {
-    auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    char32_t min = 0;
-    if (b < 0x80) {
-        cp = b;
-        return 1;
-    } else if ((b & 0xE0) == 0xC0) {
-        n = 2, cp = b & 0x1Fu, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-        n = 3, cp = b & 0x0Fu, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-        n = 4, cp = b & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
+    const auto d = utf8::decode(s, i);
+    cp = d.cp;
+    return d.len;
 }
 
 bool is_control(char32_t cp) {

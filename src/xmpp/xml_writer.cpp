@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "onesoup/core/utf8.hpp"
+
 namespace onesoup::xmpp {
 namespace {
 
@@ -10,31 +12,8 @@ constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
 // Length of the well-formed UTF-8 sequence at s[i] that XML 1.0 (section 2.2, Char) allows,
 // or 0 if there is none.
 std::size_t xml_char_length(std::string_view s, std::size_t i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) return (b >= 0x20 || b == 0x09 || b == 0x0A || b == 0x0D) ? 1 : 0;
-    std::size_t n = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if ((b & 0xE0) == 0xC0) {
-        n = 2, cp = b & 0x1Fu, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-        n = 3, cp = b & 0x0Fu, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-        n = 4, cp = b & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-        cp == 0xFFFF) {
-        return 0;
-    }
-    return n;
+    const auto d = utf8::decode(s, i);
+    return d.len != 0 && utf8::is_xml_char(d.cp) ? d.len : 0;
 }
 
 std::string_view xml_prefix_of(std::string_view clark, std::string_view& local) {
