@@ -30,8 +30,27 @@ constexpr ExtValue test_ext[] = {{0, "T"}, {1, "F"}, {5, "Hello"}, {6, "T"}};
 constexpr auto test_ext_by_index = sorted_by_index(test_ext);
 constexpr auto test_ext_by_value = sorted_by_value(test_ext);
 
-const TokenTable test_table{test_tags_by_code, test_tags_by_name, test_attr_starts,
-                            test_attr_values,  test_ext_by_index, test_ext_by_value};
+// Without hash indexes: the name lookups binary-search the sorted tables.
+const TokenTable test_table{test_tags_by_code,
+                            test_tags_by_name,
+                            test_attr_starts,
+                            test_attr_values,
+                            test_ext_by_index,
+                            test_ext_by_value,
+                            {},
+                            {},
+                            {}};
+
+// The same table with hash indexes: every lookup must answer as the binary search does.
+constexpr auto test_tag_index = name_index<name_index_slots(test_tags_by_name.size())>(
+    test_tags_by_name, [](const TagToken& t) { return t.name; });
+constexpr auto test_ext_index = name_index<name_index_slots(test_ext_by_value.size())>(
+    test_ext_by_value, [](const ExtValue& e) { return e.value; });
+// Code pages 0 only: page 1 stays a binary search.
+constexpr auto test_code_index = code_index<1>(test_tags_by_code);
+const TokenTable hashed_table{test_tags_by_code, test_tags_by_name, test_attr_starts,
+                              test_attr_values,  test_ext_by_index, test_ext_by_value,
+                              test_tag_index,    test_ext_index,    test_code_index};
 
 std::string bytes(std::initializer_list<int> list) {
     std::string s;
@@ -98,6 +117,32 @@ std::string read_log(const std::string& doc) {
 }
 
 }  // namespace
+
+TEST(TokenTable, HashIndexAnswersAsBinarySearch) {
+    // Present, duplicated over code pages (lowest page wins), read-only, absent, empty.
+    for (std::string_view name : {"A", "B", "C", "Old", "D", "", "AA"}) {
+        SCOPED_TRACE(std::string(name));
+        EXPECT_EQ(hashed_table.find_tag(name), test_table.find_tag(name));
+    }
+    EXPECT_EQ(hashed_table.find_tag("B")->page, 0);
+    EXPECT_EQ(hashed_table.find_tag("Old"), nullptr);
+    // "T" twice: the lowest index wins.
+    for (std::string_view value : {"T", "F", "Hello", "Hell", "", "X"}) {
+        SCOPED_TRACE(std::string(value));
+        EXPECT_EQ(hashed_table.find_ext(value), test_table.find_ext(value));
+    }
+    EXPECT_EQ(hashed_table.find_ext("T")->index, 0u);
+    for (int page = 0; page < 3; ++page) {
+        for (int token = 0; token < 0x100; ++token) {
+            const auto p = static_cast<std::uint8_t>(page);
+            const auto t = static_cast<std::uint8_t>(token);
+            EXPECT_EQ(hashed_table.find_tag(p, t), test_table.find_tag(p, t))
+                << page << " " << token;
+        }
+    }
+    ASSERT_NE(hashed_table.find_tag(1, 0x06), nullptr);
+    EXPECT_EQ(hashed_table.find_tag(1, 0x06)->name, "B");
+}
 
 TEST(WbxmlReader, MbUInt32) {
     std::size_t pos = 0;

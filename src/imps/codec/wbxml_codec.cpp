@@ -9,6 +9,7 @@
 #include "onesoup/imps/codec/codec.hpp"
 #include "onesoup/wbxml/reader.hpp"
 #include "onesoup/wbxml/writer.hpp"
+#include "tree_assembler.hpp"
 #include "wbxml_csp_tables.hpp"
 
 namespace onesoup::imps::codec {
@@ -50,7 +51,7 @@ void append_two(std::string& out, unsigned v) {
 // Builds the element tree from reader events.
 class TreeBuilder final : public wbxml::Sink {
   public:
-    explicit TreeBuilder(const Limits& limits) : limits_(limits) { stack_.reserve(16); }
+    explicit TreeBuilder(const Limits& limits) : limits_(limits) {}
 
     Result<const wbxml::TokenTable*> header(const wbxml::Header& h) override {
         if (h.charset != wbxml::charset_utf8)
@@ -71,26 +72,18 @@ class TreeBuilder final : public wbxml::Sink {
     }
 
     Result<void> start_element(std::string_view name, std::size_t offset) override {
-        if (stack_.empty()) {
-            if (name != root_name)
-                return make_error("root element is <" + std::string(name) + ">, expected <" +
-                                      std::string(root_name) + ">",
-                                  offset);
-            root_.name = name;
-            stack_.push_back(&root_);
-            return {};
-        }
-        // Pointers to ancestors stay valid: only the innermost element's children grow.
-        auto& children = stack_.back()->children;
-        children.emplace_back(std::string(name));
-        stack_.push_back(&children.back());
+        if (tree_.depth() == 0 && name != root_name)
+            return make_error("root element is <" + std::string(name) + ">, expected <" +
+                                  std::string(root_name) + ">",
+                              offset);
+        tree_.open(name);
         return {};
     }
 
     Result<void> attribute(std::string_view name, std::string_view value,
                            std::size_t offset) override {
         (void)offset;
-        stack_.back()->attributes.push_back(Attribute{std::string(name), std::string(value)});
+        tree_.current().attributes.push_back(Attribute{std::string(name), std::string(value)});
         return {};
     }
 
@@ -99,7 +92,7 @@ class TreeBuilder final : public wbxml::Sink {
     }
 
     Result<void> opaque(std::string_view bytes, std::size_t offset) override {
-        const std::string& name = stack_.back()->name;
+        const std::string& name = tree_.current().name;
         if (detail::reads_integer(name)) return append_integer(bytes, name, offset);
         if (detail::is_date_time(name)) return append_date_time(bytes, name, offset);
         return append(bytes, offset);
@@ -113,18 +106,18 @@ class TreeBuilder final : public wbxml::Sink {
 
     Result<void> end_element(std::size_t offset) override {
         (void)offset;
-        stack_.pop_back();
+        tree_.close();
         return {};
     }
 
-    Element take_root() { return std::move(root_); }
+    Element take_root() { return tree_.take_root(); }
     [[nodiscard]] CspVersion version() const { return version_; }
 
   private:
     Result<void> append(std::string_view piece, std::size_t offset) {
-        auto& text = stack_.back()->text;
+        auto& text = tree_.current().text;
         if (text.size() + piece.size() > limits_.max_text_bytes)
-            return make_error("text of <" + stack_.back()->name + "> exceeds " +
+            return make_error("text of <" + tree_.current().name + "> exceeds " +
                                   std::to_string(limits_.max_text_bytes) + " bytes",
                               offset);
         text += piece;
@@ -184,8 +177,7 @@ class TreeBuilder final : public wbxml::Sink {
     }
 
     const Limits& limits_;
-    Element root_;
-    std::vector<Element*> stack_;
+    detail::TreeAssembler tree_;
     CspVersion version_ = CspVersion::v1_2;
 };
 
@@ -264,17 +256,18 @@ class TreeWriter {
 
   private:
     Result<void> write_value(std::string_view name, std::string_view text) {
-        if (detail::writes_integer(version_, name)) {
+        const auto traits = detail::value_traits(version_, name);
+        if (traits.writes_integer) {
             if (auto o = integer_opaque(text); !o.empty()) {
                 writer_.opaque(o);
                 return {};
             }
-        } else if (detail::is_date_time(name)) {
+        } else if (traits.date_time) {
             if (auto o = date_time_opaque(text); !o.empty()) {
                 writer_.opaque(o);
                 return {};
             }
-        } else if (!detail::is_free_text(name)) {
+        } else if (!traits.free_text) {
             if (const auto* ext = table_.find_ext(text)) {
                 writer_.ext_t0(ext->index);
                 return {};

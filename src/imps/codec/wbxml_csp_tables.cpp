@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cstdint>
 
 namespace onesoup::imps::codec::detail {
 namespace {
@@ -1578,19 +1580,37 @@ constexpr bool unique_codes(const std::array<TagToken, N>& tags) {
 static_assert(unique_codes(kTags11ByCode) && unique_codes(kTags12ByCode) &&
               unique_codes(kTags13ByCode));
 
-const TokenTable kTable11{kTags11ByCode, kTags11ByName, kAttrs11, {}, kExt11ByIndex, kExt11ByValue};
-const TokenTable kTable12{kTags12ByCode, kTags12ByName, kAttrs12, {}, kExt12ByIndex, kExt12ByValue};
-const TokenTable kTable13{kTags13ByCode, kTags13ByName, kAttrs13, {}, kExt13ByIndex, kExt13ByValue};
+constexpr auto tag_name = [](const TagToken& t) { return t.name; };
+constexpr auto ext_value = [](const ExtValue& e) { return e.value; };
+constexpr auto kTags11Index =
+    wbxml::name_index<wbxml::name_index_slots(kTags11ByName.size())>(kTags11ByName, tag_name);
+constexpr auto kTags12Index =
+    wbxml::name_index<wbxml::name_index_slots(kTags12ByName.size())>(kTags12ByName, tag_name);
+constexpr auto kTags13Index =
+    wbxml::name_index<wbxml::name_index_slots(kTags13ByName.size())>(kTags13ByName, tag_name);
+constexpr auto kExt11Index =
+    wbxml::name_index<wbxml::name_index_slots(kExt11ByValue.size())>(kExt11ByValue, ext_value);
+constexpr auto kExt12Index =
+    wbxml::name_index<wbxml::name_index_slots(kExt12ByValue.size())>(kExt12ByValue, ext_value);
+constexpr auto kExt13Index =
+    wbxml::name_index<wbxml::name_index_slots(kExt13ByValue.size())>(kExt13ByValue, ext_value);
+
+// Code pages 0 to the last one used (the tables are sorted by code).
+constexpr auto kTags11Codes = wbxml::code_index<kTags11ByCode.back().page + 1u>(kTags11ByCode);
+constexpr auto kTags12Codes = wbxml::code_index<kTags12ByCode.back().page + 1u>(kTags12ByCode);
+constexpr auto kTags13Codes = wbxml::code_index<kTags13ByCode.back().page + 1u>(kTags13ByCode);
+
+const TokenTable kTable11{kTags11ByCode, kTags11ByName, kAttrs11,    {},          kExt11ByIndex,
+                          kExt11ByValue, kTags11Index,  kExt11Index, kTags11Codes};
+const TokenTable kTable12{kTags12ByCode, kTags12ByName, kAttrs12,    {},          kExt12ByIndex,
+                          kExt12ByValue, kTags12Index,  kExt12Index, kTags12Codes};
+const TokenTable kTable13{kTags13ByCode, kTags13ByName, kAttrs13,    {},          kExt13ByIndex,
+                          kExt13ByValue, kTags13Index,  kExt13Index, kTags13Codes};
 
 template <std::size_t N>
 constexpr std::array<std::string_view, N> sorted_names(std::array<std::string_view, N> a) {
     std::sort(a.begin(), a.end(), wbxml::name_less);
     return a;
-}
-
-template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& sorted, std::string_view name) {
-    return std::binary_search(sorted.begin(), sorted.end(), name, wbxml::name_less);
 }
 
 // Integers written as OPAQUE in every version: the elements that Wireshark, libwbxml and
@@ -1665,6 +1685,77 @@ constexpr auto kFreeText = sorted_names(std::array<std::string_view, 45>{"Alias"
                                                                          "Zone",
                                                                          "Logo"});
 
+// The sets above merged into one hash-indexed table of name -> flags, so that each question
+// about an element costs one hash and usually one comparison.
+enum NameFlag : std::uint8_t {
+    int11 = 1,
+    int12 = 2,
+    int13 = 4,
+    int_read = 8,
+    date_time = 16,
+    free_text = 32,
+};
+
+constexpr std::size_t kNamedMax = kIntegers11.size() + kIntegers12.size() + kIntegers13.size() +
+                                  kIntegersRead.size() + kDateTimes.size() + kFreeText.size();
+
+struct FlagTable {
+    std::array<std::string_view, kNamedMax> names{};
+    std::array<std::uint8_t, kNamedMax> flags{};
+    std::size_t size = 0;
+    std::array<std::uint16_t, wbxml::name_index_slots(kNamedMax)> index{};  // 1 + entry, or 0
+
+    template <std::size_t N>
+    constexpr void add(const std::array<std::string_view, N>& set, std::uint8_t flag) {
+        for (std::string_view name : set) {
+            std::size_t i = 0;
+            while (i < size && names[i] != name) ++i;
+            if (i == size) names[size++] = name;
+            flags[i] = static_cast<std::uint8_t>(flags[i] | flag);
+        }
+    }
+
+    constexpr void build_index() {
+        const std::size_t mask = index.size() - 1;
+        for (std::size_t i = 0; i < size; ++i) {
+            std::size_t slot = wbxml::name_hash(names[i]) & mask;
+            while (index[slot] != 0) slot = (slot + 1) & mask;
+            index[slot] = static_cast<std::uint16_t>(i + 1);
+        }
+    }
+
+    // The flags of an element name (0 if it is in no set).
+    [[nodiscard]] std::uint8_t of(std::string_view name) const {
+        const std::size_t mask = index.size() - 1;
+        for (std::size_t slot = wbxml::name_hash(name) & mask;; slot = (slot + 1) & mask) {
+            const std::uint16_t v = index[slot];
+            if (v == 0) return 0;
+            if (names[v - 1u] == name) return flags[v - 1u];
+        }
+    }
+};
+
+constexpr FlagTable make_flag_table() {
+    FlagTable t;
+    t.add(kIntegers11, int11);
+    t.add(kIntegers12, int12);
+    t.add(kIntegers13, int13);
+    t.add(kIntegersRead, int_read);
+    t.add(kDateTimes, date_time);
+    t.add(kFreeText, free_text);
+    t.build_index();
+    return t;
+}
+
+constexpr FlagTable kFlags = make_flag_table();
+
+bool writes_integer(CspVersion version, std::uint8_t flags) {
+    if ((flags & int11) != 0) return true;
+    if (version == CspVersion::v1_1) return false;
+    if ((flags & int12) != 0) return true;
+    return version == CspVersion::v1_3 && (flags & int13) != 0;
+}
+
 }  // namespace
 
 const wbxml::TokenTable& csp_token_table(CspVersion version) {
@@ -1680,23 +1771,25 @@ const wbxml::TokenTable& csp_token_table(CspVersion version) {
 }
 
 bool writes_integer(CspVersion version, std::string_view element) {
-    if (contains(kIntegers11, element)) return true;
-    if (version == CspVersion::v1_1) return false;
-    if (contains(kIntegers12, element)) return true;
-    return version == CspVersion::v1_3 && contains(kIntegers13, element);
+    return writes_integer(version, kFlags.of(element));
 }
 
 bool reads_integer(std::string_view element) {
-    return contains(kIntegers11, element) || contains(kIntegers12, element) ||
-           contains(kIntegers13, element) || contains(kIntegersRead, element);
+    return (kFlags.of(element) & (int11 | int12 | int13 | int_read)) != 0;
 }
 
 bool is_date_time(std::string_view element) {
-    return contains(kDateTimes, element);
+    return (kFlags.of(element) & date_time) != 0;
 }
 
 bool is_free_text(std::string_view element) {
-    return contains(kFreeText, element);
+    return (kFlags.of(element) & free_text) != 0;
+}
+
+ValueTraits value_traits(CspVersion version, std::string_view element) {
+    const std::uint8_t flags = kFlags.of(element);
+    return ValueTraits{writes_integer(version, flags), (flags & date_time) != 0,
+                       (flags & free_text) != 0};
 }
 
 }  // namespace onesoup::imps::codec::detail

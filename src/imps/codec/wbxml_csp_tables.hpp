@@ -25,4 +25,13 @@ namespace onesoup::imps::codec::detail {
 // if its text equals a table value.
 [[nodiscard]] bool is_free_text(std::string_view element);
 
+// writes_integer, is_date_time and is_free_text of one element in one lookup (the encoder asks
+// all three for every element with text).
+struct ValueTraits {
+    bool writes_integer = false;
+    bool date_time = false;
+    bool free_text = false;
+};
+[[nodiscard]] ValueTraits value_traits(CspVersion version, std::string_view element);
+
 }  // namespace onesoup::imps::codec::detail

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "onesoup/imps/codec/codec.hpp"
+#include "tree_assembler.hpp"
 
 namespace onesoup::imps::codec {
 namespace {
@@ -61,14 +62,18 @@ void trim(std::string& s) {
     while (end > 0 && is_xml_space(s[end - 1])) --end;
     std::size_t begin = 0;
     while (begin < end && is_xml_space(s[begin])) ++begin;
-    s = s.substr(begin, end - begin);
+    // In place: no temporary copy.
+    s.erase(end);
+    s.erase(0, begin);
 }
 
-// An element being built, with the namespace it is in (which decides whether its children
-// need an xmlns attribute of their own).
+// The namespace an open element (of the same depth in the TreeAssembler) is in, which decides
+// whether its children need an xmlns attribute of their own. The URI is copied only where it
+// differs from the parent's; otherwise ns_frame points at the ancestor frame holding it, which
+// spares an allocation per element.
 struct Frame {
-    Element element;
-    std::string ns;
+    std::string ns_copy;
+    std::size_t ns_frame = 0;  // index in the stack of the frame whose ns_copy is this one's
     bool has_children = false;
 };
 
@@ -94,6 +99,7 @@ class XmlReader {
         XML_SetEntityDeclHandler(parser_, &XmlReader::on_entity_decl);
         XML_SetAttlistDeclHandler(parser_, &XmlReader::on_attlist_decl);
         XML_SetSkippedEntityHandler(parser_, &XmlReader::on_skipped_entity);
+        stack_.reserve(limits_.max_depth < 32 ? limits_.max_depth : 32);
 
         // XML_Parse takes an int length; feed in pieces so any max_body_bytes works.
         constexpr std::size_t chunk = std::size_t{1} << 30;
@@ -108,8 +114,8 @@ class XmlReader {
             rest.remove_prefix(n);
         } while (!rest.empty());
 
-        if (!root_) return error_here("no element found");
-        return Document{std::move(*root_), version_, Encoding::xml};
+        if (!tree_.has_root()) return error_here("no element found");
+        return Document{tree_.take_root(), version_, Encoding::xml};
     }
 
   private:
@@ -168,68 +174,77 @@ class XmlReader {
 
         std::size_t attr_count = ns_decls;
         for (const XML_Char** a = atts; *a != nullptr; a += 2) ++attr_count;
-        Frame frame;
         auto [ns, local] = split(qname);
         if (attr_count > limits_.max_attributes)
             return fail(cat({"<", local, "> has ", std::to_string(attr_count),
                              " attributes, more than the limit of ",
                              std::to_string(limits_.max_attributes), " (max_attributes)"}));
-        frame.element.name = std::string(local);
-        frame.ns = std::string(ns);
+        if (!stack_.empty()) {
+            stack_.back().has_children = true;
+            // Indentation before a child is layout: drop it now, so that a long indented list
+            // does not add up to max_text_bytes.
+            auto& parent_text = tree_.current().text;
+            if (all_space(parent_text)) parent_text.clear();
+        }
+        Element* element = &tree_.open(local);
+        // Compared before the push, which may move the frames (and parent_ns with them).
+        const std::size_t parent_ns_frame = stack_.empty() ? 0 : stack_.back().ns_frame;
+        const bool same_ns_as_parent =
+            !stack_.empty() && ns == std::string_view(stack_[parent_ns_frame].ns_copy);
+        const bool write_xmlns = declared || (stack_.empty() ? !ns.empty() : !same_ns_as_parent);
+        Frame& frame = stack_.emplace_back();
+        if (same_ns_as_parent) {
+            frame.ns_frame = parent_ns_frame;
+        } else {
+            frame.ns_copy.assign(ns);
+            frame.ns_frame = stack_.size() - 1;
+        }
 
         // The xmlns in the tree is always the namespace the element is really in, written where
         // the element declares a default namespace or where its namespace differs from its
         // parent's. For CSP (no prefixes) that is exactly the declarations in the document; a
         // prefixed element (<p:X xmlns:p="...">) keeps its local name and gets a plain xmlns, so
         // encoding the tree without prefixes gives every element the same namespace again.
-        const std::string_view parent_ns = stack_.empty() ? std::string_view{} : stack_.back().ns;
-        if (declared || frame.ns != parent_ns)
-            frame.element.attributes.push_back(Attribute{"xmlns", frame.ns});
+        if (write_xmlns) element->attributes.push_back(Attribute{"xmlns", std::string(ns)});
         for (const XML_Char** a = atts; *a != nullptr; a += 2) {
             const std::string_view value = a[1];
             if (value.size() > limits_.max_text_bytes)
-                return fail("attribute value in <" + frame.element.name + "> is longer than " +
+                return fail("attribute value in <" + element->name + "> is longer than " +
                             std::to_string(limits_.max_text_bytes) +
                             " bytes (limit max_text_bytes)");
             // Prefixes are dropped, so two prefixed attributes can share a local name, and
             // p:xmlns would read as a namespace declaration: keep the first, drop the rest.
-            std::string attr_name(split(a[0]).second);
-            if (frame.element.attribute(attr_name) != nullptr || attr_name == "xmlns") continue;
-            frame.element.attributes.push_back(Attribute{std::move(attr_name), std::string(value)});
+            const std::string_view attr_name = split(a[0]).second;
+            if (element->attribute(attr_name) != nullptr || attr_name == "xmlns") continue;
+            element->attributes.push_back(Attribute{std::string(attr_name), std::string(value)});
         }
-
-        if (stack_.empty()) {
-            if (!check_root(frame)) return;
-        } else {
-            Frame& parent = stack_.back();
-            parent.has_children = true;
-            // Indentation before a child is layout: drop it now, so that a long indented list
-            // does not add up to max_text_bytes.
-            if (all_space(parent.element.text)) parent.element.text.clear();
-        }
-        stack_.push_back(std::move(frame));
+        // Checked last, as before the reader built the tree in place: of several faults in the
+        // root start tag, the same one is reported.
+        if (stack_.size() == 1) check_root(local, ns);
     }
 
-    bool check_root(const Frame& frame) {
-        if (frame.element.name != root_name) {
-            fail("root element is <" + frame.element.name + ">, expected <WV-CSP-Message>");
+    // Fails unless the root is <WV-CSP-Message> in a CSP namespace; sets version_.
+    bool check_root(std::string_view name, std::string_view ns_view) {
+        if (name != root_name) {
+            fail(cat({"root element is <", name, ">, expected <WV-CSP-Message>"}));
             return false;
         }
-        if (frame.ns.empty()) {
+        const std::string ns(ns_view);
+        if (ns.empty()) {
             fail(
                 "<WV-CSP-Message> has no xmlns, so its CSP version is unknown (expected e.g. "
                 "xmlns=\"" +
                 std::string(namespace_uri(CspVersion::v1_2, NamespaceKind::csp)) + "\")");
             return false;
         }
-        const auto version = version_of_namespace(frame.ns);
+        const auto version = version_of_namespace(ns);
         if (!version) {
-            fail("<WV-CSP-Message> has an unknown namespace \"" + frame.ns +
+            fail("<WV-CSP-Message> has an unknown namespace \"" + ns +
                  "\" (not CSP 1.1, 1.2 or 1.3)");
             return false;
         }
-        if (kind_of_namespace(frame.ns) != NamespaceKind::csp) {
-            fail("<WV-CSP-Message> has namespace \"" + frame.ns +
+        if (kind_of_namespace(ns) != NamespaceKind::csp) {
+            fail("<WV-CSP-Message> has namespace \"" + ns +
                  "\", which is not a CSP message namespace (expected \"" +
                  std::string(namespace_uri(*version, NamespaceKind::csp)) + "\")");
             return false;
@@ -241,23 +256,19 @@ class XmlReader {
     static void XMLCALL on_end(void* user_data, const XML_Char* /*name*/) {
         auto& r = self(user_data);
         if (r.error_ || r.stack_.empty()) return;
-        Frame frame = std::move(r.stack_.back());
-        r.stack_.pop_back();
         // The text of a leaf is content and stays byte for byte. Around children, whitespace is
         // layout: whitespace-only text goes, and stray text (CSP has no mixed content, but the
         // spec example wv-002 has some) keeps only what is between its first and last
         // non-space characters, so indenting the tree again does not change it.
-        if (frame.has_children) trim(frame.element.text);
-        if (r.stack_.empty())
-            r.root_ = std::move(frame.element);
-        else
-            r.stack_.back().element.children.push_back(std::move(frame.element));
+        if (r.stack_.back().has_children) trim(r.tree_.current().text);
+        r.tree_.close();
+        r.stack_.pop_back();
     }
 
     static void XMLCALL on_text(void* user_data, const XML_Char* s, int len) {
         auto& r = self(user_data);
         if (r.error_ || r.stack_.empty() || len <= 0) return;
-        auto& e = r.stack_.back().element;
+        auto& e = r.tree_.current();
         const auto n = static_cast<std::size_t>(len);
         if (e.text.size() + n > r.limits_.max_text_bytes)
             return r.fail("text of <" + e.name + "> is longer than " +
@@ -303,7 +314,7 @@ class XmlReader {
     XML_Parser parser_ = nullptr;
     std::optional<Error> error_;
     std::vector<Frame> stack_;
-    std::optional<Element> root_;
+    detail::TreeAssembler tree_;
     CspVersion version_ = CspVersion::v1_2;
     std::size_t element_count_ = 0;
     bool pending_default_decl_ = false;

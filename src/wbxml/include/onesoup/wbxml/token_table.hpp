@@ -57,6 +57,13 @@ struct TokenTable {
     std::span<const AttrValueToken> attr_values;  // sorted by (page, token), unique; few entries
     std::span<const ExtValue> ext_values;         // sorted by index, unique
     std::span<const ExtValue> ext_by_value;  // the same, by (name_less value, read_only, index)
+    // Optional hash indexes (make them with name_index() below) that turn the name lookups into
+    // one hash and usually one comparison; empty: binary search over the sorted tables.
+    std::span<const std::uint16_t> tags_name_index;  // over tags_by_name
+    std::span<const std::uint16_t> ext_value_index;  // over ext_by_value
+    // Optional direct index of tags by code (make it with code_index()): 64 slots per code page
+    // from page 0, each 1 + the position in `tags`, or 0. Pages past it are binary-searched.
+    std::span<const std::uint16_t> tags_code_index;
 
     // The tag with this code, or nullptr.
     [[nodiscard]] const TagToken* find_tag(std::uint8_t page, std::uint8_t token) const;
@@ -83,6 +90,53 @@ struct TokenTable {
 // first spares most byte comparisons in lookups.
 constexpr bool name_less(std::string_view a, std::string_view b) {
     return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// FNV-1a (32 bits), the hash of the name indexes.
+constexpr std::uint32_t name_hash(std::string_view s) {
+    std::uint32_t h = 2166136261u;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 16777619u;
+    }
+    return h;
+}
+
+// The number of slots of a name index over n entries: a power of two of at least 4n, so that
+// linear probing stays short and an empty slot always ends a search.
+constexpr std::size_t name_index_slots(std::size_t n) {
+    std::size_t slots = 1;
+    while (slots < 4 * n) slots *= 2;
+    return slots;
+}
+
+// An open-addressing hash index over a name-sorted table (tags_by_name or ext_by_value): a slot
+// holds 1 + the position of the first entry of a name, or 0 if empty. A name whose first entry
+// is read-only is left out, which is what find_tag(name) and find_ext(value) answer for it.
+template <std::size_t Slots, class T, std::size_t N, class Key>
+constexpr std::array<std::uint16_t, Slots> name_index(const std::array<T, N>& by_name, Key key) {
+    static_assert(Slots >= 2 * N && (Slots & (Slots - 1)) == 0 && N < 0xFFFF);
+    std::array<std::uint16_t, Slots> slots{};
+    for (std::size_t i = 0; i < N; ++i) {
+        if (i > 0 && key(by_name[i]) == key(by_name[i - 1])) continue;
+        if (by_name[i].read_only) continue;
+        std::size_t s = name_hash(key(by_name[i])) & (Slots - 1);
+        while (slots[s] != 0) s = (s + 1) & (Slots - 1);
+        slots[s] = static_cast<std::uint16_t>(i + 1);
+    }
+    return slots;
+}
+
+// The direct index of a code-sorted tag table over code pages 0..Pages-1 (see tags_code_index).
+template <std::size_t Pages, std::size_t N>
+constexpr std::array<std::uint16_t, Pages * 64> code_index(const std::array<TagToken, N>& by_code) {
+    static_assert(N < 0xFFFF);
+    std::array<std::uint16_t, Pages * 64> slots{};
+    for (std::size_t i = 0; i < N; ++i) {
+        if (by_code[i].page < Pages && by_code[i].token < 64)
+            slots[by_code[i].page * 64u + by_code[i].token] = static_cast<std::uint16_t>(i + 1);
+    }
+    return slots;
 }
 
 // Compile-time sorted copies of constant tables (for the spans of TokenTable).
