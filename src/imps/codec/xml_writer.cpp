@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "onesoup/core/utf8.hpp"
 #include "onesoup/imps/codec/codec.hpp"
 
 namespace onesoup::imps::codec {
@@ -26,43 +27,10 @@ namespace {
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
-// Decodes one UTF-8 sequence at s[i]: the code point and its length, or length 0 if the bytes
-// there are not a valid (shortest-form, non-surrogate, <= U+10FFFF) sequence.
-struct Decoded {
-    std::uint32_t cp = 0;
-    std::size_t len = 0;
-};
+using utf8::Decoded;
+using utf8::is_xml_char;
 
-Decoded decode_utf8(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) return {b0, 1};
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t min = 0;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1Fu, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0Fu, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07u, min = 0x10000;
-    } else {
-        return {};
-    }
-    if (s.size() - i < len) return {};
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return {};
-        cp = (cp << 6) | (b & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
-    return {cp, len};
-}
-
-// XML 1.0 §2.2 Char.
-bool is_xml_char(std::uint32_t cp) {
-    if (cp < 0x20) return cp == 0x9 || cp == 0xA || cp == 0xD;
-    return cp != 0xFFFE && cp != 0xFFFF;
-}
+Decoded decode_utf8(std::string_view s, std::size_t i) { return utf8::decode(s, i); }
 
 // XML 1.0 (fifth edition) §2.3 NameStartChar, without ':'.
 bool is_name_start(std::uint32_t cp) {
