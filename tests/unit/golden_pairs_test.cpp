@@ -15,18 +15,12 @@
 #include <vector>
 
 #include "onesoup/imps/codec/codec.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace onesoup::imps::codec;
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string hex(const std::string& bytes, std::size_t from, std::size_t count) {
     std::string out;
@@ -45,9 +39,9 @@ TEST_P(GoldenPair, XmlAndWbxmlAgree) {
     const fs::path wbxml_path = fs::path(xml_path).replace_extension(".wbxml");
     ASSERT_TRUE(fs::exists(wbxml_path)) << "no WBXML half for " << xml_path;
 
-    auto from_xml = decode_xml(slurp(xml_path));
+    auto from_xml = decode_xml(onesoup::test::read_file(xml_path));
     ASSERT_TRUE(from_xml) << from_xml.error().describe();
-    const std::string wbxml = slurp(wbxml_path);
+    const std::string wbxml = onesoup::test::read_file(wbxml_path);
     auto from_wbxml = decode_wbxml(wbxml);
     ASSERT_TRUE(from_wbxml) << from_wbxml.error().describe();
 
@@ -68,9 +62,7 @@ TEST_P(GoldenPair, XmlAndWbxmlAgree) {
 
 std::vector<std::string> golden_names() {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(fs::path(ONESOUP_TEST_DATA_DIR) / "golden"))
-        if (e.path().extension() == ".xml") names.push_back(e.path().stem().string());
-    std::sort(names.begin(), names.end());
+    for (const auto& path : onesoup::test::golden_xml_files()) names.push_back(path.stem().string());
     return names;
 }
 

@@ -10,35 +10,21 @@
 
 #include "onesoup/imps/codec/codec.hpp"
 #include "onesoup/imps/model/message.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace onesoup::imps;
 
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::vector<std::filesystem::path> corpus_files() {
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(ONESOUP_CORPUS_DIR))
-        if (entry.path().extension() == ".xml") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 TEST(ModelCorpus, HasAllExamples) {
-    EXPECT_EQ(corpus_files().size(), 116u);
+    EXPECT_EQ(onesoup::test::csp11_corpus().size(), 116u);
 }
 
 TEST(ModelCorpus, EveryExampleRoundTripsWithNothingUnknown) {
     int checked = 0;
-    for (const auto& path : corpus_files()) {
+    for (const auto& path : onesoup::test::csp11_corpus()) {
         SCOPED_TRACE(path.filename().string());
-        auto doc = codec::decode_xml(read_file(path));
+        auto doc = codec::decode_xml(onesoup::test::read_file(path));
         if (!doc) {
             ADD_FAILURE() << doc.error().describe();
             continue;
@@ -68,9 +54,9 @@ TEST(ModelCorpus, EveryExampleRoundTripsWithNothingUnknown) {
 }
 
 TEST(ModelCorpus, EveryExampleWrittenInEveryVersionReadsBack) {
-    for (const auto& path : corpus_files()) {
+    for (const auto& path : onesoup::test::csp11_corpus()) {
         SCOPED_TRACE(path.filename().string());
-        auto doc = codec::decode_xml(read_file(path));
+        auto doc = codec::decode_xml(onesoup::test::read_file(path));
         ASSERT_TRUE(doc) << doc.error().describe();
         auto message = model::from_tree(doc->root, doc->version);
         ASSERT_TRUE(message) << message.error().describe();
@@ -95,9 +81,9 @@ TEST(ModelCorpus, EveryExampleWrittenInEveryVersionReadsBack) {
 }
 
 TEST(ModelCorpus, EveryExampleSurvivesWbxml) {
-    for (const auto& path : corpus_files()) {
+    for (const auto& path : onesoup::test::csp11_corpus()) {
         SCOPED_TRACE(path.filename().string());
-        auto doc = codec::decode_xml(read_file(path));
+        auto doc = codec::decode_xml(onesoup::test::read_file(path));
         ASSERT_TRUE(doc) << doc.error().describe();
         auto message = model::from_tree(doc->root, doc->version);
         ASSERT_TRUE(message) << message.error().describe();

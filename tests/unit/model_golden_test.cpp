@@ -12,6 +12,7 @@
 
 #include "onesoup/imps/codec/codec.hpp"
 #include "onesoup/imps/model/message.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -19,19 +20,6 @@ using namespace onesoup::imps;
 using codec::CspVersion;
 
 const std::filesystem::path kGolden = std::filesystem::path(ONESOUP_TEST_DATA_DIR) / "golden";
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::filesystem::path> golden_files() {
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(kGolden))
-        if (entry.path().extension() == ".xml") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 // The version a golden file's name ends with: name-11.xml, name-12.xml, name-13.xml.
 std::optional<CspVersion> version_of_name(const std::filesystem::path& p) {
@@ -43,7 +31,7 @@ std::optional<CspVersion> version_of_name(const std::filesystem::path& p) {
 }
 
 model::Message load(const std::string& name) {
-    auto doc = codec::decode(read_file(kGolden / name));
+    auto doc = codec::decode(onesoup::test::read_file(kGolden / name));
     EXPECT_TRUE(doc) << name << ": " << doc.error().describe();
     if (!doc) return {};
     auto m = model::from_tree(doc->root, doc->version);
@@ -68,14 +56,14 @@ const T& only_primitive(const model::Message& m) {
 }
 
 TEST(ModelGolden, EveryDocumentRoundTripsInItsVersion) {
-    const auto files = golden_files();
+    const auto files = onesoup::test::golden_xml_files();
     EXPECT_GE(files.size(), 70u);
     std::map<CspVersion, int> per_version;
     for (const auto& path : files) {
         SCOPED_TRACE(path.filename().string());
         const auto expected_version = version_of_name(path);
         ASSERT_TRUE(expected_version) << "golden names end in -11, -12 or -13";
-        auto doc = codec::decode(read_file(path));
+        auto doc = codec::decode(onesoup::test::read_file(path));
         if (!doc) {
             ADD_FAILURE() << doc.error().describe();
             continue;
@@ -97,9 +85,9 @@ TEST(ModelGolden, EveryDocumentRoundTripsInItsVersion) {
 }
 
 TEST(ModelGolden, WbxmlRoundTripGivesTheSameModel) {
-    for (const auto& path : golden_files()) {
+    for (const auto& path : onesoup::test::golden_xml_files()) {
         SCOPED_TRACE(path.filename().string());
-        auto doc = codec::decode(read_file(path));
+        auto doc = codec::decode(onesoup::test::read_file(path));
         ASSERT_TRUE(doc) << doc.error().describe();
         auto m = model::from_tree(doc->root, doc->version);
         ASSERT_TRUE(m) << m.error().describe();

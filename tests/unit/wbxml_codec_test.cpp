@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "onesoup/imps/codec/codec.hpp"
+#include "test_support.hpp"
 
 using namespace onesoup;
 using namespace onesoup::imps::codec;
@@ -22,21 +23,6 @@ std::string wb_bytes(std::initializer_list<int> list) {
     std::string s;
     for (int b : list) s += static_cast<char>(b);
     return s;
-}
-
-std::string wb_read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::vector<std::filesystem::path> wb_corpus() {
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::directory_iterator(ONESOUP_CORPUS_DIR))
-        if (e.path().extension() == ".xml") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    return files;
 }
 
 // <WV-CSP-Message xmlns=ns><Session>children...</Session></WV-CSP-Message>
@@ -385,12 +371,12 @@ TEST(WbxmlCodec, StringTableForRepeatedStrings) {
 }
 
 TEST(WbxmlCodec, CorpusRoundTripsInEveryVersion) {
-    const auto files = wb_corpus();
+    const auto files = onesoup::test::csp11_corpus();
     ASSERT_EQ(files.size(), 116u);
     std::size_t xml_bytes = 0, wbxml_bytes = 0;
     for (const auto& path : files) {
         SCOPED_TRACE(path.filename().string());
-        const auto xml = wb_read_file(path);
+        const auto xml = onesoup::test::read_file(path);
         auto parsed = decode_xml(xml);
         ASSERT_TRUE(parsed) << parsed.error().describe();
         for (auto v : {CspVersion::v1_1, CspVersion::v1_2, CspVersion::v1_3}) {

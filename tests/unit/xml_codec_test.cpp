@@ -4,7 +4,7 @@
 #include <string>
 
 #include "onesoup/imps/codec/codec.hpp"
-#include "xml_test_support.hpp"
+#include "test_support.hpp"
 
 using namespace onesoup::imps::codec;
 
