@@ -27,6 +27,8 @@
 
 namespace onesoup::imps::engine {
 
+using codec::CspVersion;
+
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
