@@ -27,11 +27,14 @@ struct HttpOptions {
     // HTTPS when both are set: PEM files of the certificate chain and its private key.
     std::string tls_certificate_file;
     std::string tls_private_key_file;
-    std::size_t max_body = 64 * 1024;     // larger bodies get 413
-    std::size_t max_header = 8 * 1024;    // larger headers get 431
-    std::chrono::seconds request_timeout{30};  // whole request (headers + body) must arrive in it
-    std::chrono::seconds idle_timeout{120};    // keep-alive connections idle longer are closed
-    std::size_t max_connections = 100000;      // beyond it new connections are closed at once
+    std::size_t max_body = 64 * 1024;   // larger bodies get 413
+    std::size_t max_header = 8 * 1024;  // larger headers get 431
+    // The whole request (headers + body) must arrive in it, counted from its first byte (from
+    // the accept, TLS handshake included, for a new connection); an answer must be taken by the
+    // client in it too. Slower connections are closed (slow loris).
+    std::chrono::seconds request_timeout{30};
+    std::chrono::seconds idle_timeout{120};  // keep-alive connections idle longer are closed
+    std::size_t max_connections = 100000;    // beyond it new connections are closed at once
 };
 
 // One request as received.
@@ -59,7 +62,11 @@ struct HttpResponse {
 };
 
 // Answers one request: call `respond` exactly once, now or later, on the server's io_context.
-// Calling it after the connection closed is harmless.
+// Calling it after the connection closed (or the server stopped) is harmless, and so is a
+// second call. Until it is called the connection reads nothing more (pipelined requests wait)
+// and no timer runs. A handler that throws gets its client a 500. Content-Length, Server and
+// Connection are set by the server (extra headers of those names, or with CR/LF, are dropped;
+// an extra "Connection: close" closes after the answer).
 using HttpHandler = std::function<void(HttpRequest, std::function<void(HttpResponse)> respond)>;
 
 // Counters for the load program and metrics.
@@ -73,7 +80,11 @@ struct HttpStats {
 };
 
 // The server. Requests go to the handler of the longest route whose path is a prefix of the
-// target's path; others get 404. Runs on one io_context with no thread of its own.
+// target's path (the target without its query; an absolute-form target's path); others get
+// 404. Runs on one io_context with no thread of its own: call it from that io_context's thread
+// (or while it does not run). An idle keep-alive connection holds no read buffer or parser
+// (about 1 KiB of heap for HTTP, 16 KiB for HTTPS, mostly OpenSSL's; see bench/http). Limits
+// answer 413 (body), 431 (header), 400 (garbage) and close; HTTPS is TLS from the first byte.
 class HttpServer {
   public:
     HttpServer(boost::asio::io_context& io, HttpOptions options);
@@ -88,7 +99,7 @@ class HttpServer {
     [[nodiscard]] Result<void> start();
     // The port listened on (useful with port 0).
     [[nodiscard]] std::uint16_t port() const;
-    // Stops accepting and closes every connection.
+    // Stops accepting and closes every connection; handlers are not called after it.
     void stop();
 
     [[nodiscard]] const HttpStats& stats() const;
