@@ -7,6 +7,7 @@
 
 #include "decode_command.hpp"
 #include "encode_command.hpp"
+#include "phone_command.hpp"
 #include "tool_io.hpp"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
         "  imps decode request.wbxml          show a document as readable XML\n"
         "  imps encode --to wbxml a.xml > a.wbxml\n"
         "  imps encode --to xml --csp 1.1 a.wbxml\n"
+        "  imps phone --url http://127.0.0.1:8080/wv --user alice --password pw --steps login\n"
         "Exit status: 0 done, 1 the input could not be read or decoded (one line on standard "
         "error says what and where), 2 the command line was wrong.",
         "imps"};
@@ -25,8 +27,10 @@ int main(int argc, char** argv) {
 
     DecodeOptions decode_options;
     EncodeOptions encode_options;
+    PhoneCommandOptions phone_options;
     add_decode_command(app, decode_options);
     add_encode_command(app, encode_options);
+    add_phone_command(app, phone_options);
 
     try {
         app.parse(argc, argv);
@@ -41,5 +45,6 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("decode")) return run_decode(decode_options);
     if (app.got_subcommand("encode")) return run_encode(encode_options);
+    if (app.got_subcommand("phone")) return run_phone_command(phone_options);
     return exit_usage;  // unreachable: require_subcommand(1)
 }
