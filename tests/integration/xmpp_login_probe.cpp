@@ -6,9 +6,17 @@
 //   MODE message:SCRAM-SHA-1 | message:PLAIN | ...   log both in with that mechanism only
 //   MODE badpass     the first account with a wrong password must fail with not-authorized
 //   MODE badcert     with the system trust store instead of CA_FILE, TLS must fail
+//   MODE register    XEP-0077: a new account "carol" is registered in band and logs in; the
+//                    same again (conflict, then login); then a wrong password must fail
+//   MODE register-closed   the server allows no registration: it must fail with
+//                    "registration refused"
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include <boost/asio/post.hpp>
 
 #include "onesoup/xmpp/client_connection.hpp"
 #include "onesoup/xmpp/xml_writer.hpp"
@@ -85,6 +93,61 @@ int main(int argc, char** argv) {
         alice->start();
         io.run();
         return passed ? 0 : fail(result);
+    }
+
+    if (mode == "register" || mode == "register-closed") {
+        // Each step logs "carol" in with register_first; the next starts once it is closed.
+        struct Step {
+            std::string password;
+            std::string expect;  // "" = must bind, else a substring of the failure
+        };
+        std::vector<Step> steps;
+        if (mode == "register") {
+            steps = {{"carol pw <&>", ""}, {"carol pw <&>", ""}, {"wrong", "not-authorized"}};
+        } else {
+            steps = {{"carol pw", "registration refused"}};
+        }
+        std::size_t at = 0;
+        std::shared_ptr<ClientConnection> conn;
+        std::function<void()> run_step = [&]() {
+            if (done) return;
+            if (at == steps.size()) {
+                finish(true, "");
+                return;
+            }
+            const Step& step = steps[at];
+            ClientConfig config = account("carol", domain, step.password, "");
+            config.register_first = true;
+            ConnectionHandler h;
+            h.on_bound = [&, step](const Jid& jid) {
+                std::printf("step %zu: bound as %s\n", at + 1, jid.str().c_str());
+                if (!step.expect.empty()) {
+                    finish(false, "step " + std::to_string(at + 1) + " logged in");
+                    return;
+                }
+                if (!conn->stream().tls_active()) finish(false, "registered without TLS");
+                conn->close();
+            };
+            h.on_failed = [&, step](const std::string& why) {
+                std::printf("step %zu: failed: %s\n", at + 1, why.c_str());
+                if (step.expect.empty() || why.find(step.expect) == std::string::npos) {
+                    finish(false, "step " + std::to_string(at + 1) + ": " + why);
+                }
+            };
+            h.on_closed = [&]() {
+                ++at;
+                // Not from inside the connection's own handler.
+                asio::post(io, [&]() { run_step(); });
+            };
+            conn = ClientConnection::create(context, std::move(config), options, h);
+            conn->start();
+        };
+        run_step();
+        io.run();
+        if (conn) conn.reset();
+        if (!passed) return fail(result);
+        std::printf("PASS: %s\n", mode.c_str());
+        return 0;
     }
 
     const std::string prefix = "message:";

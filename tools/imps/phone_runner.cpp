@@ -74,10 +74,12 @@ std::string state_of(const model::Presence& presence) {
         switch (*availability) {
             case model::UserAvailability::available:
                 return "available";
+            // COMPAT: Android's DefaultPresenceMapping: NOT_AVAILABLE is "away", DISCREET is
+            // "do not disturb"; the gateway maps XMPP away/dnd the same way.
             case model::UserAvailability::discreet:
-                return "away";
-            case model::UserAvailability::not_available:
                 return "busy";
+            case model::UserAvailability::not_available:
+                return "away";
         }
     }
     if (online == true) return "available";
@@ -534,8 +536,8 @@ class PhoneRunner {
             sub.user_availability->qualifier = true;
             sub.user_availability->value = state == "available" ? model::UserAvailability::available
                                            : state == "away"
-                                               ? model::UserAvailability::discreet
-                                               : model::UserAvailability::not_available;
+                                               ? model::UserAvailability::not_available
+                                               : model::UserAvailability::discreet;
         }
         if (const std::string text = step.text_from(1); !text.empty()) {
             sub.status_text = model::StatusText{};
