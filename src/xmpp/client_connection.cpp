@@ -2,6 +2,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include <random>
+
 namespace onesoup::xmpp {
 
 namespace asio = boost::asio;
@@ -9,9 +11,9 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
 namespace {
-// A write buffer that grew past this is freed once written, so a burst does not leave an idle
-// connection holding memory.
-constexpr std::size_t keep_write_capacity = 1024;
+// A write buffer that grew past this is freed once written, so an idle connection holds no
+// write buffer (the strings' inline capacity aside).
+constexpr std::size_t keep_write_capacity = 0;
 }  // namespace
 
 std::shared_ptr<ClientConnection> ClientConnection::create(ClientContext& context,
@@ -33,55 +35,121 @@ ClientConnection::ClientConnection(Token, ClientContext& context, ClientConfig c
     if (options_.tls_name.empty()) options_.tls_name = stream_.config().jid.domain();
 }
 
+// Where a connection may go, tried in order; lives only while connecting.
+struct ClientConnection::Attempt {
+    struct Target {
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    std::vector<Target> targets;
+    std::size_t next_target = 0;
+    // The endpoints of the target being tried, and the next one to try.
+    tcp::resolver::results_type endpoints;
+    tcp::resolver::results_type::iterator next_endpoint;
+    std::unique_ptr<tcp::resolver> resolver;
+    std::string last_error;
+};
+
 void ClientConnection::start() {
+    // Until the stream takes the timer over, it bounds resolving and connecting.
+    arm_timer(stream_.config().negotiation_timeout);
+    auto attempt = std::make_shared<Attempt>();
+    if (!options_.host.empty()) {
+        attempt->targets.push_back({options_.host, options_.port});
+        try_next_target(std::move(attempt));
+        return;
+    }
+    context_.dns().lookup_srv(
+        xmpp_client_srv_name(stream_.config().jid.domain()),
+        [self = shared_from_this(), attempt](Result<SrvAnswer> answer) mutable {
+            if (self->closed_) return;
+            const std::string& domain = self->stream_.config().jid.domain();
+            if (answer && answer->service_unavailable) {
+                self->connect_failed(domain + " offers no XMPP client service (SRV target \".\")");
+                return;
+            }
+            if (answer && !answer->targets.empty()) {
+                // Each connection draws its own order, so load spreads as the weights say.
+                std::random_device random;
+                std::uint64_t seed = (std::uint64_t{random()} << 32) | random();
+                for (auto& t : order_srv_targets(std::move(answer->targets), seed)) {
+                    attempt->targets.push_back({std::move(t.host), t.port});
+                }
+            } else {
+                // RFC 6120 3.2.2: without SRV records, the domain itself on the default port.
+                attempt->targets.push_back({domain, self->options_.port});
+            }
+            self->try_next_target(std::move(attempt));
+        });
+}
+
+void ClientConnection::try_next_target(std::shared_ptr<Attempt> attempt) {
+    if (attempt->next_target == attempt->targets.size()) {
+        connect_failed(attempt->last_error.empty() ? "no server to connect to"
+                                                   : attempt->last_error);
+        return;
+    }
+    const auto& target = attempt->targets[attempt->next_target++];
     error_code ec;
-    auto address = asio::ip::make_address(options_.host, ec);
+    auto address = asio::ip::make_address(target.host, ec);
     if (!ec) {
-        connect(tcp::endpoint(address, options_.port), nullptr, {});
+        attempt->endpoints = tcp::resolver::results_type::create(
+            tcp::endpoint(address, target.port), target.host, std::to_string(target.port));
+        attempt->next_endpoint = attempt->endpoints.begin();
+        try_next_endpoint(std::move(attempt));
         return;
     }
     // The resolver lives only while resolving, so connected sessions do not carry one.
-    auto resolver = std::make_shared<tcp::resolver>(context_.io());
-    resolver->async_resolve(options_.host, std::to_string(options_.port),
-                            [self = shared_from_this(), resolver](
-                                const error_code& error, tcp::resolver::results_type results) {
-                                if (self->closed_) return;
-                                if (error || results.empty()) {
-                                    self->connect_failed("cannot resolve " + self->options_.host);
-                                    return;
-                                }
-                                self->connect(results.begin()->endpoint(), resolver,
-                                              ++results.begin());
-                            });
-}
-
-void ClientConnection::connect(const tcp::endpoint& endpoint,
-                               std::shared_ptr<tcp::resolver> resolver,
-                               tcp::resolver::results_type::iterator next) {
-    socket_.async_connect(
-        endpoint, [self = shared_from_this(), endpoint, resolver, next](const error_code& ec) {
+    if (!attempt->resolver) attempt->resolver = std::make_unique<tcp::resolver>(context_.io());
+    auto* resolver = attempt->resolver.get();
+    resolver->async_resolve(
+        target.host, std::to_string(target.port),
+        [self = shared_from_this(), attempt](const error_code& error,
+                                             tcp::resolver::results_type results) mutable {
             if (self->closed_) return;
-            if (ec) {
-                if (resolver && next != tcp::resolver::results_type::iterator()) {
-                    error_code ignored;
-                    self->socket_.close(ignored);
-                    auto after = next;
-                    self->connect(next->endpoint(), resolver, ++after);
-                    return;
-                }
-                self->connect_failed("cannot connect to " + endpoint.address().to_string() + ": " +
-                                     ec.message());
+            const auto& t = attempt->targets[attempt->next_target - 1];
+            if (error || results.empty()) {
+                attempt->last_error = "cannot resolve " + t.host;
+                self->try_next_target(std::move(attempt));
                 return;
             }
-            error_code ignored;
-            self->socket_.set_option(tcp::no_delay(true), ignored);
-            // Reads happen only when the socket is readable, so they must never block.
-            self->socket_.non_blocking(true, ignored);
-            std::vector<ClientAction> actions;
-            self->stream_.connected(actions);
-            self->apply(actions);
-            self->wait_readable();
+            attempt->endpoints = std::move(results);
+            attempt->next_endpoint = attempt->endpoints.begin();
+            self->try_next_endpoint(std::move(attempt));
         });
+}
+
+void ClientConnection::try_next_endpoint(std::shared_ptr<Attempt> attempt) {
+    if (attempt->next_endpoint == attempt->endpoints.end()) {
+        try_next_target(std::move(attempt));
+        return;
+    }
+    tcp::endpoint endpoint = (attempt->next_endpoint++)->endpoint();
+    error_code ignored;
+    socket_.close(ignored);  // a failed attempt leaves the socket open
+    socket_.async_connect(endpoint, [self = shared_from_this(), attempt,
+                                     endpoint](const error_code& ec) mutable {
+        if (self->closed_) return;
+        if (ec) {
+            attempt->last_error = "cannot connect to " + endpoint.address().to_string() + " port " +
+                                  std::to_string(endpoint.port()) + ": " + ec.message();
+            self->try_next_endpoint(std::move(attempt));
+            return;
+        }
+        attempt.reset();  // frees the resolver and the addresses before the session starts
+        self->on_connected();
+    });
+}
+
+void ClientConnection::on_connected() {
+    error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    // Reads happen only when the socket is readable, so they must never block.
+    socket_.non_blocking(true, ignored);
+    std::vector<ClientAction> actions;
+    stream_.connected(actions);
+    apply(actions);
+    wait_readable();
 }
 
 void ClientConnection::connect_failed(const std::string& reason) {
@@ -110,6 +178,7 @@ void ClientConnection::on_readable() {
     auto& buffer = context_.read_buffer();
     error_code ec;
     std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+    stats_.bytes_in += n;
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
         wait_readable();
         return;
@@ -209,7 +278,8 @@ void ClientConnection::flush() {
     if (!inflight_.empty() || pending_.empty() || closed_) return;
     inflight_.swap(pending_);
     asio::async_write(socket_, asio::buffer(inflight_),
-                      [self = shared_from_this()](const error_code& ec, std::size_t) {
+                      [self = shared_from_this()](const error_code& ec, std::size_t written) {
+                          self->stats_.bytes_out += written;
                           if (self->closed_) return;
                           if (self->inflight_.capacity() > keep_write_capacity) {
                               std::string().swap(self->inflight_);
@@ -237,6 +307,10 @@ void ClientConnection::arm_timer(std::chrono::milliseconds delay) {
     timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](const error_code& ec) {
         if (ec || self->closed_) return;  // cancelled or re-armed
+        if (self->stream_.state() == ClientStream::State::idle) {
+            self->connect_failed("timed out connecting to the server");
+            return;
+        }
         std::vector<ClientAction> actions;
         self->stream_.timer_fired(actions);
         self->apply(actions);

@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::string_view bind_id = "bind_1";
 constexpr std::string_view session_id = "sess_1";
+constexpr std::string_view register_id = "reg_1";
 
 ClientAction send_action(std::string data) {
     ClientAction a;
@@ -86,11 +87,22 @@ void ClientStream::received(std::string_view bytes, std::vector<ClientAction>& o
             if (state_ == State::closed || state_ == State::failed) return;
         }
         if (!used) {
-            fail("bad XML from the server: " + used.error().describe(), out);
+            // RFC 6120 4.9: tell the server why its stream is being closed.
+            bool limit = parser_->limit_exceeded();
+            std::string condition = limit ? "policy-violation" : "not-well-formed";
+            out.push_back(send_action("<stream:error><" + condition +
+                                      " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                                      "</stream:error>"));
+            fail((limit ? "the server sent too much (" + condition + "): "
+                        : "bad XML from the server: ") +
+                     used.error().describe(),
+                 out);
             return;
         }
         bytes.remove_prefix(*used);
     }
+    // An idle session should not hold the XML parser's ~10 KB between stanzas.
+    if (state_ == State::ready && config_.release_parser_when_idle) parser_->release_idle();
 }
 
 void ClientStream::handle(StreamEvent& event, std::vector<ClientAction>& out) {
@@ -147,6 +159,15 @@ void ClientStream::handle(StreamEvent& event, std::vector<ClientAction>& out) {
                 fail("the server refused STARTTLS", out);
             }
             return;
+        case State::registering:
+            if (el.name == "iq" && el.ns == ns::client && el.attr("id") == register_id) {
+                on_registration_reply(el, out);
+            } else if (el.name == "iq" || el.name == "message" || el.name == "presence") {
+                // Nothing else is addressed to an unauthenticated stream; ignore it.
+            } else {
+                fail("unexpected <" + el.name + "> during registration", out);
+            }
+            return;
         case State::authenticating:
             on_sasl(el, out);
             return;
@@ -179,6 +200,10 @@ void ClientStream::on_features(const Element& features, std::vector<ClientAction
             return;
         }
     }
+    if (!authenticated_ && config_.register_first && !registration_done_) {
+        start_registration(features, out);
+        return;
+    }
     if (!authenticated_) {
         const Element* mechanisms = features.child("mechanisms", ns::sasl);
         if (mechanisms == nullptr) {
@@ -204,6 +229,43 @@ void ClientStream::on_features(const Element& features, std::vector<ClientAction
     }
     state_ = State::binding;
     out.push_back(send_action(to_xml(iq)));
+}
+
+void ClientStream::start_registration(const Element& features, std::vector<ClientAction>& out) {
+    if (!tls_active_ && !config_.allow_plain_without_tls) {
+        fail("in-band registration sends the password in clear: TLS is required", out);
+        return;
+    }
+    // The feature is optional (XEP-0077 section 10); Prosody, for one, answers without
+    // advertising it, so the request is sent regardless and the reply decides.
+    held_features_ = std::make_unique<Element>(features);
+    Element iq("iq", ns::client);
+    iq.set_attr("type", "set").set_attr("id", register_id);
+    Element& query = iq.add_child("query", ns::register_);
+    query.add_text_child("username", ns::register_, config_.jid.local());
+    query.add_text_child("password", ns::register_, config_.password);
+    state_ = State::registering;
+    out.push_back(send_action(to_xml(iq)));
+}
+
+void ClientStream::on_registration_reply(const Element& iq, std::vector<ClientAction>& out) {
+    std::string_view type = iq.attr("type");
+    if (type == "error") {
+        const Element* error = iq.child("error");
+        // XEP-0077 3.1: <conflict/> means the username is taken; for our own account that is
+        // the normal case after the first login, and SASL will check the password.
+        if (error == nullptr || error->child("conflict", ns::stanzas) == nullptr) {
+            std::string reason = error != nullptr ? describe_condition(*error) : "no reason";
+            fail("registration refused: " + reason, out);
+            return;
+        }
+    } else if (type != "result") {
+        fail("bad iq type in reply to the registration request", out);
+        return;
+    }
+    registration_done_ = true;
+    auto features = std::move(held_features_);
+    on_features(*features, out);
 }
 
 void ClientStream::start_sasl(const Element& mechanisms, std::vector<ClientAction>& out) {

@@ -78,10 +78,16 @@ void append_xml(std::string& out, const Element& element, std::string_view paren
             // A namespaced attribute: declare a prefix for it on this element.
             std::string_view local;
             std::string_view uri = xml_prefix_of(k, local);
-            std::string prefix = "a" + std::to_string(prefix_count++);
-            out += "xmlns:" + prefix + "='";
+            // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on
+            // "literal" + std::string.
+            std::string prefix = std::to_string(prefix_count++);
+            out += "xmlns:a";
+            out += prefix;
+            out += "='";
             append_escaped(out, uri);
-            out += "' " + prefix + ':';
+            out += "' a";
+            out += prefix;
+            out += ':';
             out += local;
         } else {
             out += k;

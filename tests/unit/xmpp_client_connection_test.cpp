@@ -37,6 +37,7 @@ public:
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
     const std::string& received() const { return got_; }
     bool peer_closed() const { return peer_closed_; }
+    std::size_t bytes_sent() const { return sent_; }
 
 private:
     void read() {
@@ -57,6 +58,7 @@ private:
             if (!out_.empty()) {
                 auto data = std::make_shared<std::string>(std::move(out_));
                 out_.clear();
+                sent_ += data->size();
                 asio::async_write(socket_, asio::buffer(*data),
                                   [data](const boost::system::error_code&, std::size_t) {});
             }
@@ -72,6 +74,7 @@ private:
     std::string out_;
     std::size_t pos_ = 0;
     std::size_t step_ = 0;
+    std::size_t sent_ = 0;
     bool peer_closed_ = false;
 };
 
@@ -150,6 +153,10 @@ TEST(XmppClientConnection, LogsInAnswersPingAndClosesWithTheServer) {
     // The client answered the server's </stream:stream> with its own, last.
     const std::string footer = "</stream:stream>";
     EXPECT_EQ(server.received().rfind(footer), server.received().size() - footer.size());
+    // The byte counters match what crossed the socket each way.
+    EXPECT_EQ(client->stats().bytes_out, server.received().size());
+    EXPECT_EQ(client->stats().bytes_in, server.bytes_sent());
+    EXPECT_GT(client->stats().bytes_in, 0u);
     client.reset();
 }
 
@@ -188,4 +195,60 @@ TEST(XmppClientConnection, ConnectionRefused) {
     ASSERT_EQ(f.log.size(), 2u);
     EXPECT_NE(f.log[0].find("failed cannot connect"), std::string::npos);
     EXPECT_EQ(f.log[1], "closed");
+}
+
+TEST(XmppClientConnection, ResolvesAHostName) {
+    Fixture f;
+    ScriptedServer server(f.io, {});
+    ConnectionOptions options;
+    options.host = "localhost";  // through the resolver, not an address literal
+    options.port = server.port();
+    ClientConfig config = loopback_config();
+    config.negotiation_timeout = std::chrono::milliseconds(300);
+    std::shared_ptr<ClientConnection> client;
+    client = ClientConnection::create(f.context, config, options, f.handler(&client));
+    client->start();
+    f.io.run_for(std::chrono::seconds(10));
+    // It connected (the stream header went out) and then timed out waiting for the server.
+    ASSERT_EQ(f.log.size(), 2u);
+    EXPECT_EQ(f.log[0], "failed negotiation timed out");
+    f.io.restart();
+    f.io.run_for(std::chrono::milliseconds(100));
+    EXPECT_NE(server.received().find("<stream:stream"), std::string::npos);
+    EXPECT_GT(client->stats().bytes_out, 0u);
+}
+
+TEST(XmppClientConnection, NoSuchDomainFailsCleanly) {
+    // No host: an SRV lookup for the domain, then the A fallback; neither exists (.invalid is
+    // reserved, RFC 2606), so the connection fails with the name in the reason.
+    Fixture f;
+    ClientConfig config = loopback_config();
+    config.jid = *Jid::parse("alice@no-such-domain.invalid/r");
+    config.negotiation_timeout = std::chrono::seconds(30);
+    ConnectionOptions options;
+    std::shared_ptr<ClientConnection> client;
+    client = ClientConnection::create(f.context, config, options, f.handler(&client));
+    client->start();
+    f.io.run_for(std::chrono::seconds(40));
+    ASSERT_EQ(f.log.size(), 2u);
+    EXPECT_TRUE(f.log[0] == "failed cannot resolve no-such-domain.invalid" ||
+                f.log[0] == "failed timed out connecting to the server")
+        << f.log[0];
+    EXPECT_EQ(f.log[1], "closed");
+}
+
+TEST(XmppClientConnection, CloseWhileResolvingEndsAtOnce) {
+    Fixture f;
+    ClientConfig config = loopback_config();
+    config.jid = *Jid::parse("alice@no-such-domain.invalid/r");
+    std::shared_ptr<ClientConnection> client;
+    client = ClientConnection::create(f.context, config, ConnectionOptions{}, f.handler(&client));
+    client->start();
+    client->close();
+    std::vector<std::string> expected = {"closed"};
+    EXPECT_EQ(f.log, expected);
+    // The lookup's late answer finds the connection closed and does nothing.
+    f.io.restart();
+    f.io.run_for(std::chrono::seconds(2));
+    EXPECT_EQ(f.log, expected);
 }

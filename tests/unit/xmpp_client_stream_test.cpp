@@ -317,3 +317,163 @@ TEST(XmppClientStream, ScramAgainstLibgsaslServer) {
         EXPECT_EQ(state, ClientStream::State::failed);
     }
 }
+
+namespace {
+
+ClientConfig registering_config() {
+    ClientConfig c = plain_loopback_config();
+    c.password = "p&ss";
+    c.register_first = true;
+    return c;
+}
+
+const std::string register_request =
+    "<iq type='set' id='reg_1'><query xmlns='jabber:iq:register'><username>alice</username>"
+    "<password>p&amp;ss</password></query></iq>";
+
+}  // namespace
+
+TEST(XmppClientStream, RegistersBeforeSasl) {
+    Harness h(registering_config());
+    h.connect();
+    // Sent whether or not the server advertises the feature (Prosody does not, before TLS).
+    auto a = h.recv(server_header + mech_features({"PLAIN"}));
+    EXPECT_EQ(sent(a), register_request);
+    EXPECT_EQ(h.stream().state(), ClientStream::State::registering);
+    // A stray stanza before the reply is ignored.
+    a = h.recv("<message from='x@example.com'><body>spam</body></message>");
+    EXPECT_TRUE(a.empty());
+    a = h.recv("<iq type='result' id='reg_1'/>");
+    EXPECT_EQ(sent(a),
+              "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+              "AGFsaWNlAHAmc3M=</auth>");
+    EXPECT_EQ(h.stream().state(), ClientStream::State::authenticating);
+    a = h.recv("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>" + server_header);
+    // No second registration after the restart.
+    a = h.recv(bind_features);
+    EXPECT_NE(sent(a).find("id='bind_1'"), std::string::npos);
+}
+
+TEST(XmppClientStream, RegistrationConflictGoesOnToSasl) {
+    Harness h(registering_config());
+    h.connect();
+    auto a = h.recv(server_header +
+                    "<stream:features><register xmlns='http://jabber.org/features/iq-register'/>"
+                    "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN"
+                    "</mechanism></mechanisms></stream:features>");
+    EXPECT_EQ(sent(a), register_request);
+    a = h.recv(
+        "<iq type='error' id='reg_1'><error type='cancel'><conflict "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>The requested username already exists."
+        "</text></error></iq>");
+    EXPECT_EQ(find(a, Kind::failed), nullptr);
+    EXPECT_NE(sent(a).find("mechanism='PLAIN'"), std::string::npos);
+}
+
+TEST(XmppClientStream, RegistrationRefused) {
+    Harness h(registering_config());
+    h.connect();
+    h.recv(server_header + mech_features({"PLAIN"}));
+    auto a = h.recv(
+        "<iq type='error' id='reg_1'><error type='cancel'><not-allowed "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text "
+        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>closed</text></error></iq>");
+    EXPECT_EQ(failure_of(a), "registration refused: not-allowed: closed");
+    EXPECT_EQ(h.stream().state(), ClientStream::State::failed);
+
+    // Without TLS and without permission to send the password in clear, nothing is sent.
+    ClientConfig c = registering_config();
+    c.tls = ClientConfig::Tls::optional;
+    c.allow_plain_without_tls = false;
+    Harness h2(c);
+    h2.connect();
+    a = h2.recv(server_header + mech_features({"SCRAM-SHA-1"}));
+    EXPECT_EQ(sent(a).find("jabber:iq:register"), std::string::npos);
+    EXPECT_NE(failure_of(a).find("TLS is required"), std::string::npos);
+
+    // Timing out while waiting for the reply.
+    Harness h3(registering_config());
+    h3.connect();
+    h3.recv(server_header + mech_features({"PLAIN"}));
+    std::vector<ClientAction> out;
+    h3.stream().timer_fired(out);
+    EXPECT_EQ(failure_of(out), "negotiation timed out");
+}
+
+TEST(XmppClientStream, OversizedStanzaIsAPolicyViolation) {
+    ClientConfig c = plain_loopback_config();
+    c.limits.max_stanza_bytes = 4096;
+    Harness h(c);
+    h.connect();
+    h.recv(server_header + mech_features({"PLAIN"}));
+    h.recv("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>" + server_header +
+           "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>");
+    auto a = h.recv(
+        "<iq type='result' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+        "<jid>alice@example.com/phone</jid></bind></iq>");
+    ASSERT_EQ(h.stream().state(), ClientStream::State::ready);
+    // A stanza just under the limit passes; one over it ends the stream, even in small reads.
+    std::string fits = "<message><body>" + std::string(3000, 'a') + "</body></message>";
+    a = h.recv(fits);
+    ASSERT_NE(find(a, Kind::stanza), nullptr);
+    std::string big = "<message><body>" + std::string(10000, 'b') + "</body></message>";
+    std::vector<ClientAction> all;
+    for (std::size_t i = 0; i < big.size() && h.stream().state() == ClientStream::State::ready;
+         i += 100) {
+        a = h.recv(big.substr(i, 100));
+        all.insert(all.end(), a.begin(), a.end());
+    }
+    EXPECT_EQ(find(all, Kind::stanza), nullptr);
+    std::string reason = failure_of(all);
+    EXPECT_NE(reason.find("policy-violation"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("size limit of 4096 bytes"), std::string::npos) << reason;
+    EXPECT_EQ(sent(all),
+              "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+              "</stream:error></stream:stream>");
+    EXPECT_EQ(h.stream().state(), ClientStream::State::failed);
+
+    // Malformed XML is answered with not-well-formed instead.
+    Harness h2(plain_loopback_config());
+    h2.connect();
+    a = h2.recv(server_header + "<stream:features><x></y>");
+    EXPECT_NE(sent(a).find("<not-well-formed "), std::string::npos);
+    EXPECT_NE(failure_of(a).find("bad XML"), std::string::npos);
+}
+
+TEST(XmppClientStream, StanzasArriveAlikeWithTheParserReleasedBetweenThem) {
+    for (bool release : {true, false}) {
+        ClientConfig c = plain_loopback_config();
+        c.release_parser_when_idle = release;
+        Harness h(c);
+        h.connect();
+        // The server's header declares a prefix its later stanzas use.
+        const std::string header_with_prefix =
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:d='urn:xmpp:delay' "
+            "xmlns:stream='http://etherx.jabber.org/streams' id='abc' version='1.0'>";
+        h.recv(header_with_prefix + mech_features({"PLAIN"}));
+        h.recv("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>" + header_with_prefix +
+               "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+               "</stream:features>");
+        h.recv("<iq type='result' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+               "<jid>alice@example.com/phone</jid></bind></iq>");
+        ASSERT_EQ(h.stream().state(), ClientStream::State::ready);
+        std::vector<std::string> bodies;
+        const std::string m1 = "<message><body>one</body><d:delay stamp='2026'/></message>";
+        const std::string m2 = "<message><body>two</body></message>";
+        for (const std::string& piece :
+             {m1.substr(0, 20), m1.substr(20), std::string(" "), m2 + m1.substr(0, 9),
+              m1.substr(9)}) {
+            for (const auto& a : h.recv(piece)) {
+                if (a.kind != Kind::stanza) continue;
+                bodies.push_back(a.stanza.child("body")->text);
+                if (bodies.size() != 2) {
+                    ASSERT_NE(a.stanza.child("delay", ns::delay), nullptr) << release;
+                }
+            }
+        }
+        std::vector<std::string> expected = {"one", "two", "one"};
+        EXPECT_EQ(bodies, expected) << release;
+        EXPECT_EQ(h.stream().state(), ClientStream::State::ready);
+    }
+}

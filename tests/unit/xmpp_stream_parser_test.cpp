@@ -120,12 +120,26 @@ TEST(XmppStreamParser, EnforcesLimits) {
         StreamParser p(limits);
         std::vector<StreamEvent> ev;
         EXPECT_TRUE(p.feed(header + "<m><a><b/></a></m>", ev));
-        EXPECT_FALSE(p.feed("<m><a><b><c/></b></a></m>", ev));
+        EXPECT_FALSE(p.limit_exceeded());
+        auto r = p.feed("<m><a><b><c/></b></a></m>", ev);
+        ASSERT_FALSE(r);
+        EXPECT_TRUE(p.limit_exceeded());
+        EXPECT_NE(r.error().message.find("depth limit of 3"), std::string::npos);
+        p.restart();
+        EXPECT_FALSE(p.limit_exceeded());
     }
     {
         StreamParser p(limits);
         std::vector<StreamEvent> ev;
         EXPECT_FALSE(p.feed(header + "<m><a/><a/><a/><a/><a/></m>", ev));
+        EXPECT_TRUE(p.limit_exceeded());
+    }
+    {
+        // Malformed XML is not a limit.
+        StreamParser p(limits);
+        std::vector<StreamEvent> ev;
+        EXPECT_FALSE(p.feed(header + "<m></n>", ev));
+        EXPECT_FALSE(p.limit_exceeded());
     }
     {
         StreamParser p(limits);
@@ -133,7 +147,9 @@ TEST(XmppStreamParser, EnforcesLimits) {
         ASSERT_TRUE(p.feed(header, ev));
         std::string big = "<message><body>" + std::string(200, 'x');
         auto r = p.feed(big, ev);
-        EXPECT_FALSE(r);
+        ASSERT_FALSE(r);
+        EXPECT_TRUE(p.limit_exceeded());
+        EXPECT_NE(r.error().message.find("size limit of 100 bytes"), std::string::npos);
         // One byte at a time must be caught too: the limit holds however the bytes arrive.
         StreamParser q(limits);
         ASSERT_TRUE(q.feed(header, ev));
@@ -185,4 +201,93 @@ TEST(XmppStreamParser, StreamHeaderIsWellFormed) {
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].element.attr("to"), "example.com");
     EXPECT_EQ(ev[0].element.attr("from"), "a@example.com");
+}
+
+TEST(XmppStreamParser, ReleasesBetweenStanzasAndRebuildsFromTheHeader) {
+    // The header binds the prefixes the stanzas use ("s:" for the streams namespace, and a
+    // default namespace): a rebuilt parser must still resolve them.
+    const std::string own_header =
+        "<?xml version='1.0'?><s:stream xmlns='jabber:client' "
+        "xmlns:s='http://etherx.jabber.org/streams' xmlns:x='urn:x' id='s9' version='1.0'>";
+    const std::vector<std::string> stanzas = {
+        "<message to='a@b'><body>one</body><x:y/></message>",
+        " \n ",  // whitespace keepalive
+        "<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>",
+        "<s:features><x:z a='1'/></s:features>",
+    };
+    StreamParser kept;
+    StreamParser released;
+    std::vector<StreamEvent> a;
+    std::vector<StreamEvent> b;
+    ASSERT_TRUE(kept.feed(own_header, a));
+    ASSERT_TRUE(released.feed(own_header, b));
+    EXPECT_TRUE(released.release_idle());
+    EXPECT_TRUE(released.released());
+    for (const auto& s : stanzas) {
+        // In small pieces: the parser is released only where no stanza is half read.
+        for (std::size_t i = 0; i < s.size(); i += 5) {
+            auto piece = std::string_view(s).substr(i, 5);
+            ASSERT_TRUE(kept.feed(piece, a));
+            auto r = released.feed(piece, b);
+            ASSERT_TRUE(r) << r.error().describe();
+            bool in_stanza = i + 5 < s.size() && s.find('<') != std::string::npos;
+            EXPECT_EQ(released.release_idle(), !in_stanza) << s << " at " << i;
+        }
+    }
+    ASSERT_EQ(a.size(), 4u);
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(to_xml(b[i].element), to_xml(a[i].element)) << i;
+    }
+    EXPECT_TRUE(b[2].element.is("iq", ns::client));
+    EXPECT_TRUE(b[3].element.is("features", ns::streams));
+    ASSERT_NE(b[3].element.child("z", "urn:x"), nullptr);
+
+    // Error offsets stay offsets into the stream after a rebuild.
+    std::size_t at = own_header.size();
+    for (const auto& s : stanzas) at += s.size();
+    auto r = released.feed("<bad></worse>", b);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().offset, at + 7);  // expat points at the mismatched name
+    auto r2 = kept.feed("<bad></worse>", a);
+    ASSERT_FALSE(r2);
+    EXPECT_EQ(r2.error().offset, r.error().offset);
+    EXPECT_FALSE(released.release_idle());  // a failed parser stays as it is
+
+    // The end of the stream after a release.
+    StreamParser p;
+    std::vector<StreamEvent> ev;
+    ASSERT_TRUE(p.feed(header, ev));
+    EXPECT_TRUE(p.release_idle());
+    auto closing = p.feed("</stream:stream>", ev);
+    ASSERT_TRUE(closing);
+    EXPECT_TRUE(p.closed());
+    EXPECT_EQ(ev.back().kind, StreamEvent::Kind::close);
+    // And a restart after a release begins a new stream.
+    StreamParser q;
+    ASSERT_TRUE(q.feed(header, ev));
+    EXPECT_TRUE(q.release_idle());
+    q.restart();
+    ev.clear();
+    ASSERT_TRUE(q.feed(header + "<a/>", ev));
+    ASSERT_EQ(ev.size(), 2u);
+    EXPECT_EQ(ev[0].kind, StreamEvent::Kind::open);
+}
+
+TEST(XmppStreamParser, ReleaseKeepsTheSizeLimit) {
+    ParserLimits limits;
+    limits.max_stanza_bytes = 100;
+    StreamParser p(limits);
+    std::vector<StreamEvent> ev;
+    ASSERT_TRUE(p.feed(header, ev));
+    ASSERT_TRUE(p.feed("<a>" + std::string(60, 'x'), ev));
+    EXPECT_FALSE(p.release_idle());
+    auto r = p.feed(std::string(60, 'y'), ev);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(p.limit_exceeded());
+    // Before a stream is open there is nothing to release.
+    StreamParser q;
+    EXPECT_FALSE(q.release_idle());
+    ASSERT_TRUE(q.feed("<?xml version='1.0'?><stream:str", ev));
+    EXPECT_FALSE(q.release_idle());
 }

@@ -17,23 +17,28 @@
 
 #include "onesoup/core/result.hpp"
 #include "onesoup/xmpp/client_stream.hpp"
+#include "onesoup/xmpp/dns_resolver.hpp"
 #include "onesoup/xmpp/sasl_client.hpp"
 #include "onesoup/xmpp/tls_engine.hpp"
 
 namespace onesoup::xmpp {
 
 // What all client connections on one io_context share: the loop, the TLS and SASL contexts,
-// and one read buffer (a read is handled to the end before the next one starts, so a single
-// buffer serves every connection and idle connections hold none). Use it from the loop's
-// thread only; it must outlive its connections.
+// the DNS SRV resolver, and one read buffer (a read is handled to the end before the next one
+// starts, so a single buffer serves every connection and idle connections hold none). Use it
+// from the loop's thread only; it must outlive its connections.
 class ClientContext {
   public:
     ClientContext(boost::asio::io_context& io, const TlsContext& tls, const SaslContext& sasl)
-        : io_(io), tls_(tls), sasl_(sasl) {}
+        : io_(io), tls_(tls), sasl_(sasl), dns_(io) {}
+    ClientContext(const ClientContext&) = delete;
+    ClientContext& operator=(const ClientContext&) = delete;
 
     [[nodiscard]] boost::asio::io_context& io() const { return io_; }
     [[nodiscard]] const TlsContext& tls() const { return tls_; }
     [[nodiscard]] const SaslContext& sasl() const { return sasl_; }
+    // The SRV resolver of every connection without a fixed host.
+    [[nodiscard]] DnsResolver& dns() { return dns_; }
     // The shared read buffer.
     [[nodiscard]] std::array<char, 16384>& read_buffer() { return read_buffer_; }
 
@@ -41,15 +46,25 @@ class ClientContext {
     boost::asio::io_context& io_;
     const TlsContext& tls_;
     const SaslContext& sasl_;
+    DnsResolver dns_;
     std::array<char, 16384> read_buffer_{};
 };
 
 // Where to connect.
 struct ConnectionOptions {
-    std::string host;           // name or address of the server (no SRV lookup yet)
-    std::uint16_t port = 5222;  // c2s port (RFC 6120 3.2.1)
+    // Name or address of the server. Empty: found by DNS SRV (RFC 6120 3.2.1): the records of
+    // _xmpp-client._tcp.<the JID's domain> in priority and weight order; if there are none (or
+    // the lookup fails) the domain's own A/AAAA records on `port` (RFC 6120 3.2.2).
+    std::string host;
+    std::uint16_t port = 5222;  // c2s port (RFC 6120 3.2.1); not used for SRV targets
     // Name the server's certificate must carry (RFC 6125); empty = the JID's domain.
     std::string tls_name;
+};
+
+// Bytes a connection moved on its socket (after TLS, so what the network carried).
+struct ConnectionStats {
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
 };
 
 // What the owner of a connection hears about it. Called on the connection's io_context.
@@ -70,7 +85,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
                                                     ConnectionOptions options,
                                                     ConnectionHandler handler);
 
-    // Resolves, connects and starts negotiating.
+    // Resolves (SRV if no host is given), connects and starts negotiating. Connecting counts
+    // against ClientConfig::negotiation_timeout too.
     void start();
     // Queues a stanza (only once bound; returns false otherwise).
     bool send(const Element& stanza);
@@ -78,6 +94,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     void close();
 
     [[nodiscard]] const ClientStream& stream() const { return stream_; }
+    // Bytes read and written so far (for accounting).
+    [[nodiscard]] const ConnectionStats& stats() const { return stats_; }
 
     // Private to create() (std::make_shared needs a public constructor).
     struct Token {};
@@ -85,9 +103,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
                      ConnectionHandler handler);
 
   private:
-    void connect(const boost::asio::ip::tcp::endpoint& endpoint,
-                 std::shared_ptr<boost::asio::ip::tcp::resolver> resolver,
-                 boost::asio::ip::tcp::resolver::results_type::iterator next);
+    struct Attempt;  // the servers still to try while connecting
+    void try_next_target(std::shared_ptr<Attempt> attempt);
+    void try_next_endpoint(std::shared_ptr<Attempt> attempt);
+    void on_connected();
     void connect_failed(const std::string& reason);
     void wait_readable();
     void on_readable();
@@ -106,6 +125,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     std::unique_ptr<TlsEngine> tls_;  // from STARTTLS on
     std::string pending_;             // bytes queued for writing
     std::string inflight_;            // bytes being written
+    ConnectionStats stats_;
     bool closing_ = false;
     bool closed_ = false;
 };

@@ -20,6 +20,26 @@ inline constexpr std::string_view session = "urn:ietf:params:xml:ns:xmpp-session
 inline constexpr std::string_view stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 inline constexpr std::string_view roster = "jabber:iq:roster";
 inline constexpr std::string_view ping = "urn:xmpp:ping";  // XEP-0199
+// XEP-0077 in-band registration: the stream feature and the iq payload.
+inline constexpr std::string_view register_feature = "http://jabber.org/features/iq-register";
+inline constexpr std::string_view register_ = "jabber:iq:register";
+inline constexpr std::string_view receipts = "urn:xmpp:receipts";       // XEP-0184
+inline constexpr std::string_view delay = "urn:xmpp:delay";             // XEP-0203
+inline constexpr std::string_view stream_management = "urn:xmpp:sm:3";  // XEP-0198
+inline constexpr std::string_view csi = "urn:xmpp:csi:0";               // XEP-0352
+inline constexpr std::string_view blocking = "urn:xmpp:blocking";       // XEP-0191
+inline constexpr std::string_view carbons = "urn:xmpp:carbons:2";       // XEP-0280
+inline constexpr std::string_view forward = "urn:xmpp:forward:0";       // XEP-0297
+inline constexpr std::string_view vcard_temp = "vcard-temp";            // XEP-0054
+// XEP-0085 chat states, XEP-0030 service discovery, XEP-0172 nicknames, XEP-0045 group chat,
+// XEP-0115 entity capabilities.
+inline constexpr std::string_view chat_states = "http://jabber.org/protocol/chatstates";
+inline constexpr std::string_view disco_info = "http://jabber.org/protocol/disco#info";
+inline constexpr std::string_view disco_items = "http://jabber.org/protocol/disco#items";
+inline constexpr std::string_view nick = "http://jabber.org/protocol/nick";
+inline constexpr std::string_view muc = "http://jabber.org/protocol/muc";
+inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";
+inline constexpr std::string_view caps = "http://jabber.org/protocol/caps";
 inline constexpr std::string_view xml = "http://www.w3.org/XML/1998/namespace";
 }  // namespace ns
 
