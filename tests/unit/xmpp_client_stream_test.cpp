@@ -307,7 +307,11 @@ std::vector<ClientAction> scram_login(const char* mech, bool tamper, ClientStrea
 TEST(XmppClientStream, ScramAgainstLibgsaslServer) {
     for (const char* mech : {"SCRAM-SHA-1", "SCRAM-SHA-256"}) {
         ClientStream::State state{};
+        // Our own SaltedPassword (OpenSSL PBKDF2, cached) must be what the server expects:
+        // the cache grows by one (each server session picks a fresh salt).
+        const std::size_t cached_before = Harness::sasl().cached_count();
         auto a = scram_login(mech, false, state);
+        EXPECT_EQ(Harness::sasl().cached_count(), cached_before + 1) << mech;
         EXPECT_EQ(find(a, Kind::failed), nullptr) << mech;
         EXPECT_EQ(sent(a), stream_header("example.com")) << mech;  // restarted
         EXPECT_EQ(state, ClientStream::State::opening);

@@ -2,7 +2,9 @@
 // authentication (RFC 6120 section 6).
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 
@@ -28,9 +30,18 @@ class SaslContext {
 
     [[nodiscard]] Gsasl* native() const { return ctx_; }
 
+    // SCRAM SaltedPassword values already computed, keyed by a hash of (mechanism, salt,
+    // iterations, password): a user who logs in again is not hashed again. Loop thread only.
+    [[nodiscard]] const std::string* cached_salted_password(const std::string& key) const;
+    void remember_salted_password(std::string key, std::string value);
+    // How many are cached.
+    [[nodiscard]] std::size_t cached_count() const { return salted_cache_.size(); }
+
   private:
     explicit SaslContext(Gsasl* ctx) : ctx_(ctx) {}
     Gsasl* ctx_ = nullptr;
+    std::unordered_map<std::string, std::string> salted_cache_;
+    std::size_t max_cached_ = 100000;
 };
 
 // One authentication exchange. Data in and out is base64, as XMPP carries it (RFC 6120 6.4.2).
