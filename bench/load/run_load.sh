@@ -2,10 +2,12 @@
 # Runs the load program against a real onesoup and a real Prosody on this machine and prints
 # the figures (a benchmark, not a test). Usage:
 #   bench/load/run_load.sh [--build DIR] [--users N] [--milestones 1000,10000] [--tls]
-#                          [-- extra onesoup-load options]
+#                          [--wrap 'heaptrack -o /tmp/hp'] [-- extra onesoup-load options]
 # It starts a private Prosody (domain load.test, accounts written straight into its data
 # folder, so 10,000 users take a second), onesoup with load.test in pass-through mode, then
-# onesoup-load with --pid of onesoup, and stops everything at the end.
+# onesoup-load with --pid of onesoup, and stops everything at the end. --wrap runs onesoup under
+# a tool (e.g. heaptrack); the RSS figures are then those of the tool's process, not onesoup's.
+# Extra options (e.g. -- --ramp 200 --messages 200) go to onesoup-load: see its --help.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -14,14 +16,16 @@ users=1000
 milestones=""
 tls=off
 extra=()
+wrap=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --build) build=$2; shift 2 ;;
         --users) users=$2; shift 2 ;;
         --milestones) milestones=$2; shift 2 ;;
         --tls) tls=required; shift ;;
+        --wrap) read -r -a wrap <<<"$2"; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
         *) echo "run_load.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -38,8 +42,15 @@ chmod 755 "$W"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
-    sleep 1
+    # Prosody takes a few seconds to close 10,000 connections; wait before forcing.
+    for _ in $(seq 100); do
+        alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [[ $alive -eq 0 ]] && break
+        sleep 0.1
+    done
     for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -106,7 +117,7 @@ for _ in $(seq 100); do
     (exec 3<>/dev/tcp/127.0.0.1/$c2s) 2>/dev/null && break
     sleep 0.1
 done
-setsid "$onesoup_bin" --config "$W/onesoup.toml" >"$W/onesoup.log" 2>&1 &
+setsid "${wrap[@]}" "$onesoup_bin" --config "$W/onesoup.toml" >"$W/onesoup.log" 2>&1 &
 onesoup_pid=$!
 pids+=($onesoup_pid)
 for _ in $(seq 100); do

@@ -59,9 +59,9 @@ struct Options {
     std::size_t first = 1;
     std::string user_format = "load%zu@load.test";  // printf format with the phone's number
     std::string password = "secret";
-    double ramp = 100;              // logins started per second
+    double ramp = 100;  // logins started per second
     std::size_t logins_in_flight = 200;
-    std::size_t connections = 64;   // HTTP keep-alive connections in the pool
+    std::size_t connections = 64;  // HTTP keep-alive connections in the pool
     std::vector<std::size_t> milestones;
     double blast_seconds = 10;
     std::size_t concurrency = 64;
@@ -70,10 +70,12 @@ struct Options {
     codec::Encoding encoding = codec::Encoding::wbxml;
     codec::CspVersion version = codec::CspVersion::v1_2;
     bool logout = false;
+    double timeout_seconds = 30;
 };
 
 [[noreturn]] void usage(int code) {
-    std::fprintf(code == 0 ? stdout : stderr, "%s",
+    std::fprintf(
+        code == 0 ? stdout : stderr, "%s",
         "usage: onesoup-load [options]\n"
         "Logs many phones into onesoup at once and prints how fast and how big it ran.\n"
         "  --url URL            onesoup's CSP URL (default http://127.0.0.1:8080/wv)\n"
@@ -90,7 +92,15 @@ struct Options {
         "  --concurrency N      requests in flight during the blast (default 64)\n"
         "  --messages R         chat messages per second between phones during the blast\n"
         "  --encoding xml|wbxml (default wbxml)   --csp 1.1|1.2|1.3 (default 1.2)\n"
-        "  --logout             log every phone out at the end\n");
+        "  --timeout S          seconds to wait for any answer before counting an error (30)\n"
+        "  --logout             log every phone out at the end\n"
+        "Phases: logins are started at --ramp per second (at most --in-flight waiting); at each\n"
+        "milestone the ramp pauses 3 s and onesoup's RSS is read (needs --pid). Then the blast:\n"
+        "--concurrency workers send Polling-Requests (3 of 4) and KeepAlive-Requests back to\n"
+        "back for --blast seconds, while phones send each other --messages chat messages per\n"
+        "second; messages still on their way are then collected for up to 10 s.\n"
+        "Exit status: 0 when every login and transaction succeeded and every message arrived,\n"
+        "1 otherwise, 2 for a usage error.\n");
     std::exit(code);
 }
 
@@ -102,7 +112,8 @@ Options parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(2);
             return argv[++i];
         };
-        if (a == "--help" || a == "-h") usage(0);
+        if (a == "--help" || a == "-h")
+            usage(0);
         else if (a == "--url") {
             std::string url = next();
             if (url.rfind("http://", 0) != 0) {
@@ -116,34 +127,55 @@ Options parse(int argc, char** argv) {
             auto colon = hostport.rfind(':');
             o.host = hostport.substr(0, colon);
             o.port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-        } else if (a == "--users") o.users = std::stoul(next());
-        else if (a == "--first") o.first = std::stoul(next());
-        else if (a == "--user-format") o.user_format = next();
-        else if (a == "--password") o.password = next();
-        else if (a == "--ramp") o.ramp = std::stod(next());
-        else if (a == "--in-flight") o.logins_in_flight = std::stoul(next());
-        else if (a == "--connections") o.connections = std::stoul(next());
+        } else if (a == "--users")
+            o.users = std::stoul(next());
+        else if (a == "--first")
+            o.first = std::stoul(next());
+        else if (a == "--user-format")
+            o.user_format = next();
+        else if (a == "--password")
+            o.password = next();
+        else if (a == "--ramp")
+            o.ramp = std::stod(next());
+        else if (a == "--in-flight")
+            o.logins_in_flight = std::stoul(next());
+        else if (a == "--connections")
+            o.connections = std::stoul(next());
         else if (a == "--milestones") {
             std::stringstream ss(next());
             std::string item;
             while (std::getline(ss, item, ',')) o.milestones.push_back(std::stoul(item));
-        } else if (a == "--pid") o.pid = std::stol(next());
-        else if (a == "--blast") o.blast_seconds = std::stod(next());
-        else if (a == "--concurrency") o.concurrency = std::stoul(next());
-        else if (a == "--messages") o.messages_per_second = std::stod(next());
+        } else if (a == "--pid")
+            o.pid = std::stol(next());
+        else if (a == "--blast")
+            o.blast_seconds = std::stod(next());
+        else if (a == "--concurrency")
+            o.concurrency = std::stoul(next());
+        else if (a == "--messages")
+            o.messages_per_second = std::stod(next());
         else if (a == "--encoding") {
             std::string e = next();
-            if (e == "xml") o.encoding = codec::Encoding::xml;
-            else if (e == "wbxml") o.encoding = codec::Encoding::wbxml;
-            else usage(2);
+            if (e == "xml")
+                o.encoding = codec::Encoding::xml;
+            else if (e == "wbxml")
+                o.encoding = codec::Encoding::wbxml;
+            else
+                usage(2);
         } else if (a == "--csp") {
             auto v = codec::parse_version_text(next());
             if (!v) usage(2);
             o.version = *v;
-        } else if (a == "--logout") o.logout = true;
-        else usage(2);
+        } else if (a == "--logout")
+            o.logout = true;
+        else if (a == "--timeout")
+            o.timeout_seconds = std::stod(next());
+        else
+            usage(2);
     }
-    if (o.users == 0 || o.connections == 0 || o.concurrency == 0 || o.ramp <= 0) usage(2);
+    if (o.users == 0 || o.connections == 0 || o.concurrency == 0 || o.ramp <= 0 ||
+        o.timeout_seconds <= 0 || o.logins_in_flight == 0 || o.blast_seconds < 0 ||
+        o.messages_per_second < 0)
+        usage(2);
     std::sort(o.milestones.begin(), o.milestones.end());
     return o;
 }
@@ -185,10 +217,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   public:
     Connection(asio::io_context& io, const tcp::resolver::results_type& endpoints,
                const Options& options, std::function<void(std::shared_ptr<Connection>)> idle)
-        : socket_(io), endpoints_(endpoints), options_(options), idle_(std::move(idle)) {}
+        : socket_(io),
+          timer_(io),
+          endpoints_(endpoints),
+          options_(options),
+          idle_(std::move(idle)) {}
 
     void run(Exchange exchange) {
         exchange_ = std::move(exchange);
+        // An answer that never comes must not hang the run: close the socket, which ends the
+        // pending operation with an error.
+        timer_.expires_after(std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(options_.timeout_seconds)));
+        timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+            if (ec) return;
+            if (auto self = weak.lock()) {
+                beast::error_code ignored;
+                self->socket_.close(ignored);
+            }
+        });
         if (!socket_.is_open()) {
             auto self = shared_from_this();
             asio::async_connect(socket_, endpoints_,
@@ -236,6 +283,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         finish(0, ec.message());
     }
     void finish(int status, std::string body) {
+        timer_.cancel();
         auto done = std::move(exchange_.done);
         exchange_ = {};
         idle_(shared_from_this());
@@ -243,6 +291,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
 
     tcp::socket socket_;
+    asio::steady_timer timer_;
     tcp::resolver::results_type endpoints_;
     const Options& options_;
     std::function<void(std::shared_ptr<Connection>)> idle_;
@@ -295,14 +344,17 @@ struct Phone {
     std::uint64_t next_transaction = 1;
     bool logged_in = false;
     bool busy = false;
+    std::uint32_t expected = 0;  // messages accepted for this phone and not yet polled
 };
 
 // The result code of a response primitive, if it has one.
 std::optional<std::int64_t> code_of(const model::Primitive& p) {
     return std::visit(
         [](const auto& x) -> std::optional<std::int64_t> {
-            if constexpr (requires { x.result.code; }) return x.result.code;
-            else return std::nullopt;
+            if constexpr (requires { x.result.code; })
+                return x.result.code;
+            else
+                return std::nullopt;
         },
         p);
 }
@@ -310,13 +362,11 @@ std::optional<std::int64_t> code_of(const model::Primitive& p) {
 class Load {
   public:
     Load(asio::io_context& io, Options options)
-        : io_(io), options_(std::move(options)), pool_(io, options_), timer_(io),
-          rng_(12345) {
+        : io_(io), options_(std::move(options)), pool_(io, options_), timer_(io), rng_(12345) {
         phones_.resize(options_.users);
         for (std::size_t i = 0; i < options_.users; ++i) {
             char buffer[256];
-            std::snprintf(buffer, sizeof buffer, options_.user_format.c_str(),
-                          options_.first + i);
+            std::snprintf(buffer, sizeof buffer, options_.user_format.c_str(), options_.first + i);
             phones_[i].user_id = std::string("wv:") + buffer;
         }
     }
@@ -330,7 +380,8 @@ class Load {
                     options_.encoding == codec::Encoding::wbxml ? "WBXML" : "XML",
                     std::string(codec::version_text(options_.version)).c_str());
         if (options_.pid > 0)
-            std::printf("onesoup RSS before: %.1f MiB\n", static_cast<double>(baseline_rss_) / 1048576.0);
+            std::printf("onesoup RSS before: %.1f MiB\n",
+                        static_cast<double>(baseline_rss_) / 1048576.0);
         tick();
     }
 
@@ -341,36 +392,50 @@ class Load {
         std::printf("logins: %zu ok, %zu failed in %.1f s of ramp: %.0f logins/s\n", logged_in_,
                     login_failed_, ramp_seconds,
                     ramp_seconds > 0 ? static_cast<double>(logged_in_) / ramp_seconds : 0.0);
-        std::printf("login latency (Login-Request to answer, includes the XMPP login): "
-                    "p50 %.1f ms, p99 %.1f ms\n",
-                    login_latency_.percentile_ms(0.5), login_latency_.percentile_ms(0.99));
+        std::printf(
+            "login latency (Login-Request to answer, includes the XMPP login): "
+            "p50 %.1f ms, p99 %.1f ms\n",
+            login_latency_.percentile_ms(0.5), login_latency_.percentile_ms(0.99));
         double blast = std::chrono::duration<double>(blast_end_ - blast_start_).count();
-        if (blast > 0) {
-            std::printf("blast: %llu CSP transactions in %.1f s: %.0f transactions/s "
-                        "(%zu requests in flight)\n",
-                        static_cast<unsigned long long>(blast_transactions_), blast,
-                        static_cast<double>(blast_transactions_) / blast, options_.concurrency);
+        if (blast > 0 && workers_ > 0) {
+            std::printf(
+                "blast: %llu Polling/KeepAlive transactions in %.1f s: %.0f "
+                "transactions/s (%zu workers back to back)\n",
+                static_cast<unsigned long long>(blast_transactions_), blast,
+                static_cast<double>(blast_transactions_) / blast, workers_);
             std::printf("transaction latency: p50 %.2f ms, p99 %.2f ms\n",
                         tx_latency_.percentile_ms(0.5), tx_latency_.percentile_ms(0.99));
         }
         if (options_.messages_per_second > 0)
-            std::printf("messages: %llu sent (%llu refused), %llu arrived at the other phone\n",
-                        static_cast<unsigned long long>(messages_sent_),
-                        static_cast<unsigned long long>(messages_refused_),
-                        static_cast<unsigned long long>(messages_received_));
+            std::printf(
+                "messages: %llu sent (%llu refused), %llu arrived at the other phone "
+                "(%llu SendMessage/MessageDelivered/Polling transactions for them)\n",
+                static_cast<unsigned long long>(messages_sent_),
+                static_cast<unsigned long long>(messages_refused_),
+                static_cast<unsigned long long>(messages_received_),
+                static_cast<unsigned long long>(message_transactions_));
+        std::printf(
+            "transactions in all: %llu (2 per login, the blast, the messages, "
+            "logouts)\n",
+            static_cast<unsigned long long>(transactions_));
         for (const auto& [count, bytes] : memory_)
-            std::printf("memory at %zu sessions: RSS +%.1f MiB over the start, %.1f KiB per "
-                        "session\n",
-                        count, bytes / 1048576.0, bytes / 1024.0 / static_cast<double>(count));
+            std::printf(
+                "memory at %zu sessions: RSS +%.1f MiB over the start, %.1f KiB per "
+                "session\n",
+                count, bytes / 1048576.0, bytes / 1024.0 / static_cast<double>(count));
         std::printf("errors: %llu", static_cast<unsigned long long>(errors_));
         for (const auto& [what, n] : error_kinds_)
             std::printf(" [%s: %llu]", what.c_str(), static_cast<unsigned long long>(n));
         std::printf("\n");
-        return errors_ == 0 && login_failed_ == 0 ? 0 : 1;
+        bool lost = messages_received_ < messages_sent_;
+        if (lost)
+            std::printf("messages lost: %llu\n",
+                        static_cast<unsigned long long>(messages_sent_ - messages_received_));
+        return errors_ == 0 && login_failed_ == 0 && !lost ? 0 : 1;
     }
 
   private:
-    enum class Phase { ramp, settle, blast, logout, done };
+    enum class Phase { ramp, settle, blast, drain, logout, done };
 
     void error(const std::string& what) {
         ++errors_;
@@ -441,25 +506,42 @@ class Load {
             if (now >= blast_deadline_) {
                 if (blast_in_flight_ == 0) {
                     blast_end_ = now;
-                    phase_ = options_.logout ? Phase::logout : Phase::done;
-                    if (options_.logout) logout_all();
+                    phase_ = Phase::drain;
+                    drain_deadline_ = now + std::chrono::seconds(10);
                 }
             } else if (options_.messages_per_second > 0) {
                 double elapsed = std::chrono::duration<double>(now - blast_start_).count();
                 auto due = static_cast<std::uint64_t>(elapsed * options_.messages_per_second);
                 while (messages_started_ < due) send_message();
             }
-        } else if (phase_ == Phase::logout && logouts_in_flight_ == 0) {
+        }
+        if (phase_ == Phase::drain) {
+            // Messages accepted but not yet seen: poll their recipients until they arrive.
+            bool waiting = messages_expected_ > messages_received_;
+            if (!waiting || now >= drain_deadline_) {
+                if (drain_in_flight_ == 0) {
+                    phase_ = options_.logout ? Phase::logout : Phase::done;
+                    if (options_.logout) logout_all();
+                }
+            } else if (now >= next_drain_poll_) {
+                next_drain_poll_ = now + std::chrono::milliseconds(200);
+                for (std::size_t index : live_) {
+                    if (phones_[index].expected > 0 && !phones_[index].busy) drain_poll(index);
+                }
+            }
+        }
+        if (phase_ == Phase::logout && logouts_in_flight_ == 0) {
             phase_ = Phase::done;
         }
         if (now - last_report_ >= std::chrono::seconds(1)) {
             last_report_ = now;
-            std::printf("[%5.1f s] sessions %zu, logins failed %zu, in flight %zu, "
-                        "transactions %llu, errors %llu\n",
-                        std::chrono::duration<double>(now - started_).count(), logged_in_,
-                        login_failed_, logins_in_flight_ + blast_in_flight_,
-                        static_cast<unsigned long long>(transactions_),
-                        static_cast<unsigned long long>(errors_));
+            std::printf(
+                "[%5.1f s] sessions %zu, logins failed %zu, in flight %zu, "
+                "transactions %llu, errors %llu\n",
+                std::chrono::duration<double>(now - started_).count(), logged_in_, login_failed_,
+                logins_in_flight_ + blast_in_flight_,
+                static_cast<unsigned long long>(transactions_),
+                static_cast<unsigned long long>(errors_));
             std::fflush(stdout);
         }
         if (phase_ == Phase::done) return;
@@ -543,7 +625,9 @@ class Load {
             blast_deadline_ = now;
             return;
         }
-        for (std::size_t i = 0; i < options_.concurrency; ++i) blast_one();
+        // More workers than sessions would only spin on busy phones.
+        workers_ = std::min(options_.concurrency, live_.size());
+        for (std::size_t i = 0; i < workers_; ++i) blast_one();
     }
 
     // One back-to-back worker: a Polling-Request (or every fourth time a KeepAlive-Request)
@@ -566,17 +650,18 @@ class Load {
                                     ? model::Primitive(model::KeepAliveRequest{})
                                     : model::Primitive(model::PollingRequest{});
         auto sent = Clock::now();
-        pool_.post(encode(p, prim, next_tid(p)),
-                   [this, index, sent](int status, std::string body) {
-                       --blast_in_flight_;
-                       phones_[index].busy = false;
-                       ++transactions_;
-                       ++blast_transactions_;
-                       tx_latency_.add(Clock::now() - sent);
-                       if (status != 200) error("poll HTTP " + std::to_string(status));
-                       else if (!body.empty()) take_pushed(index, body);
-                       blast_one();
-                   });
+        pool_.post(encode(p, prim, next_tid(p)), [this, index, sent](int status, std::string body) {
+            --blast_in_flight_;
+            phones_[index].busy = false;
+            ++transactions_;
+            ++blast_transactions_;
+            tx_latency_.add(Clock::now() - sent);
+            if (status != 200)
+                error("poll HTTP " + std::to_string(status));
+            else if (!body.empty())
+                take_pushed(index, body);
+            blast_one();
+        });
     }
 
     // Answers NewMessages found in a response with MessageDelivered and counts them.
@@ -590,8 +675,17 @@ class Load {
             if (auto code = code_of(t.content); code && *code != 200) {
                 error("result " + std::to_string(*code));
             }
+        }
+        take_messages(index, *m);
+    }
+
+    // onesoup may put a pending NewMessage into any answer of the session (not only a poll's):
+    // counts each and answers it with MessageDelivered.
+    void take_messages(std::size_t index, const model::Message& m) {
+        for (const auto& t : m.transactions) {
             if (const auto* nm = std::get_if<model::NewMessage>(&t.content)) {
                 ++messages_received_;
+                if (phones_[index].expected > 0) --phones_[index].expected;
                 model::MessageDelivered delivered;
                 delivered.message_id = nm->message_info.message_id.value_or("");
                 model::Message reply;
@@ -603,9 +697,14 @@ class Load {
                 rt.content = delivered;
                 reply.transactions.push_back(std::move(rt));
                 ++blast_in_flight_;
-                pool_.post(encode_message(reply), [this](int, std::string) {
+                ++message_transactions_;
+                pool_.post(encode_message(reply), [this, index](int status, std::string body) {
                     --blast_in_flight_;
                     ++transactions_;
+                    if (status != 200)
+                        error("MessageDelivered HTTP " + std::to_string(status));
+                    else if (!body.empty())
+                        take_pushed(index, body);
                 });
             }
         }
@@ -630,13 +729,20 @@ class Load {
         send.content_data = text;
         ++blast_in_flight_;
         Phone& p = phones_[from];
-        pool_.post(encode(p, send, next_tid(p)), [this](int status, std::string body) {
+        ++message_transactions_;
+        pool_.post(encode(p, send, next_tid(p)), [this, from, to](int status, std::string body) {
             --blast_in_flight_;
             ++transactions_;
             auto m = status == 200 ? decode(body) : std::nullopt;
             std::optional<std::int64_t> code;
             if (m && !m->transactions.empty()) code = code_of(m->transactions.front().content);
-            if (code && *code == 200) ++messages_sent_;
+            if (code && *code == 200) {
+                ++messages_sent_;
+                ++messages_expected_;
+                ++phones_[to].expected;
+            }
+            if (m)
+                take_messages(from, *m);
             else {
                 ++messages_refused_;
                 error("send " + (code ? std::to_string(*code) : "HTTP " + std::to_string(status)));
@@ -644,12 +750,40 @@ class Load {
         });
     }
 
+    // A Polling-Request of a phone that still waits for a message (after the blast).
+    void drain_poll(std::size_t index) {
+        Phone& p = phones_[index];
+        p.busy = true;
+        ++drain_in_flight_;
+        ++message_transactions_;
+        pool_.post(encode(p, model::PollingRequest{}, next_tid(p)),
+                   [this, index](int status, std::string body) {
+                       --drain_in_flight_;
+                       phones_[index].busy = false;
+                       ++transactions_;
+                       if (status != 200)
+                           error("poll HTTP " + std::to_string(status));
+                       else if (!body.empty())
+                           take_pushed(index, body);
+                   });
+    }
+
     void logout_all() {
         for (std::size_t index : live_) {
             Phone& p = phones_[index];
             ++logouts_in_flight_;
             pool_.post(encode(p, model::LogoutRequest{}, next_tid(p)),
-                       [this](int, std::string) { --logouts_in_flight_; });
+                       [this](int status, std::string body) {
+                           --logouts_in_flight_;
+                           ++transactions_;
+                           auto m = status == 200 ? decode(body) : std::nullopt;
+                           std::optional<std::int64_t> code;
+                           if (m && !m->transactions.empty())
+                               code = code_of(m->transactions.front().content);
+                           if (!code || *code != 200)
+                               error("logout " + (code ? std::to_string(*code)
+                                                       : "HTTP " + std::to_string(status)));
+                       });
         }
     }
 
@@ -662,7 +796,9 @@ class Load {
     std::vector<std::size_t> live_;
     Phase phase_ = Phase::ramp;
     Clock::time_point started_, last_report_, ramp_done_, settle_until_, pause_started_;
-    Clock::time_point blast_start_, blast_deadline_, blast_end_;
+    Clock::time_point blast_start_, blast_deadline_, blast_end_, drain_deadline_, next_drain_poll_;
+    std::size_t workers_ = 0, drain_in_flight_ = 0;
+    std::uint64_t messages_expected_ = 0, message_transactions_ = 0;
     double paused_seconds_ = 0;
     std::size_t next_login_ = 0, logins_in_flight_ = 0, logged_in_ = 0, login_failed_ = 0;
     std::size_t milestone_index_ = 0, blast_in_flight_ = 0, logouts_in_flight_ = 0;
@@ -678,7 +814,12 @@ class Load {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options options = parse(argc, argv);
+    Options options;
+    try {
+        options = parse(argc, argv);
+    } catch (const std::exception&) {  // std::stoul and friends on a bad number
+        usage(2);
+    }
     asio::io_context io;
     try {
         Load load(io, options);
