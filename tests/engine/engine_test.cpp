@@ -26,6 +26,7 @@ using namespace std::chrono_literals;
 class ScriptedBackend final : public Backend {
   public:
     std::map<std::string, std::string> passwords;  // user id -> password
+    std::map<std::string, std::string> msisdns;    // user id -> the account's MSISDN
     std::vector<std::string> schemas{"MD5", "SHA"};
     bool defer_login = false;
     bool defer_requests = false;
@@ -76,11 +77,13 @@ class ScriptedBackend final : public Backend {
 
     LoginOutcome check(const Credentials& c) const {
         const auto it = passwords.find(c.user_id);
-        if (it == passwords.end()) return {531, "no such account"};
-        if (c.password) return *c.password == it->second ? LoginOutcome{} : LoginOutcome{409, ""};
+        if (it == passwords.end()) return {531, "no such account", ""};
+        const auto number = msisdns.find(c.user_id);
+        const LoginOutcome ok{200, "", number == msisdns.end() ? "" : number->second};
+        if (c.password) return *c.password == it->second ? ok : LoginOutcome{409, "", ""};
         return digest(c.digest_schema, c.nonce, it->second) == c.digest_bytes
-                   ? LoginOutcome{}
-                   : LoginOutcome{409, "wrong password"};
+                   ? ok
+                   : LoginOutcome{409, "wrong password", ""};
     }
 
     // Answers as a gateway would, just enough for the engine's bookkeeping.
@@ -195,6 +198,8 @@ class EngineTest : public ::testing::Test {
         in.body = body;
         in.content_type = std::move(content_type);
         in.remote_address = std::move(address);
+        in.base_url = base_url;
+        in.msisdn = msisdn_header;
         in.now = now;
         std::optional<Outgoing> out;
         engine().handle(std::move(in), [&](Outgoing o) {
@@ -209,6 +214,10 @@ class EngineTest : public ::testing::Test {
                   std::string address = "10.0.0.1") {
         return send_bytes(encode(m, e), std::string(codec::content_type(m.version, e)),
                           std::move(address));
+    }
+
+    model::Message roundtrip_from(const model::Message& m, std::string address) {
+        return decode(send(m, Encoding::xml, std::move(address)));
     }
 
     model::Message roundtrip(const model::Message& m, Encoding e = Encoding::xml) {
@@ -243,6 +252,8 @@ class EngineTest : public ::testing::Test {
     }
 
     EngineConfig config = make_config();
+    std::string base_url = "http://imps.example.org:8080";
+    std::string msisdn_header;
     ScriptedBackend backend;
     TimePoint now = TimePoint{} + 1000h;
     std::unique_ptr<Engine> engine_;
@@ -705,7 +716,8 @@ TEST_F(EngineTest, QueueLimitAndHook) {
     EXPECT_TRUE(engine().push(id, new_message("2")));
     EXPECT_FALSE(engine().push(id, new_message("3")));
     EXPECT_FALSE(engine().push("nope", new_message("4")));
-    EXPECT_EQ(hooks, 1);
+    // Once per accepted push: the CIR layer coalesces bursts itself.
+    EXPECT_EQ(hooks, 2);
 }
 
 TEST_F(EngineTest, MessageDeliveredAnswerGoesToTheBackendWithNoReply) {
@@ -1018,6 +1030,211 @@ TEST_F(EngineTest, GetSpInfoNeedsNoSession) {
     const auto a =
         roundtrip(request(CspVersion::v1_2, std::nullopt, {{"i", model::GetSpInfoRequest{}}}));
     EXPECT_EQ(content<model::GetSpInfoResponse>(a).name, "onesoup");
+}
+
+// ---- CIR negotiation and state (issue 4) ----
+
+class EngineCirTest : public EngineTest {
+  protected:
+    EngineCirTest() {
+        config.cir.methods = {model::CirMethod::stcp, model::CirMethod::shttp,
+                              model::CirMethod::sudp, model::CirMethod::wap_udp,
+                              model::CirMethod::wap_sms, model::CirMethod::ssms};
+        config.cir.tcp_port = 3717;
+        config.cir.poll_min_with_cir = 600s;
+        config.server_poll_min = 20s;
+    }
+
+    model::CapabilityList agree(CspVersion v, const SessionId& id,
+                                std::vector<model::CirMethod> offered,
+                                std::optional<std::int64_t> udp_port = std::nullopt,
+                                std::optional<std::int64_t> poll_min = std::nullopt) {
+        model::ClientCapabilityRequest cap;
+        if (v == CspVersion::v1_1) cap.client_id = model::ClientId{{"http://example.org/phone"}, {}, {}};
+        cap.capabilities.emplace();
+        cap.capabilities->supported_cir_methods = std::move(offered);
+        cap.capabilities->udp_port = udp_port;
+        cap.capabilities->server_poll_min = poll_min;
+        // A new TransactionID each time (a repeated one would be answered from the replay cache).
+        const std::string tid = "cap" + std::to_string(++caps_);
+        const auto answer = roundtrip(request(v, id, {{tid, cap}}), Encoding::wbxml);
+        return content<model::ClientCapabilityResponse>(answer).capabilities.value_or(
+            model::CapabilityList{});
+    }
+
+    int caps_ = 0;
+};
+
+TEST_F(EngineCirTest, AgreesInThePhonesOrderWithTheAddressesToUse) {
+    using model::CirMethod;
+    const SessionId id = login(CspVersion::v1_2, Encoding::wbxml);
+    // Android's offer: STCP, SSMS, SHTTP. SSMS needs a number, which this session lacks.
+    const auto agreed = agree(CspVersion::v1_2, id,
+                              {CirMethod::shttp, CirMethod::ssms, CirMethod::stcp, CirMethod::shttp});
+    EXPECT_EQ(agreed.supported_cir_methods,
+              (std::vector<CirMethod>{CirMethod::shttp, CirMethod::stcp}));
+    EXPECT_EQ(agreed.tcp_address, "imps.example.org");
+    EXPECT_EQ(agreed.tcp_port, 3717);
+    ASSERT_TRUE(agreed.cir_url);
+    EXPECT_EQ(agreed.cir_url->url, "http://imps.example.org:8080/cir/" + id);
+    EXPECT_EQ(agreed.server_poll_min, 600);
+    const SessionInfo* info = engine().session(id);
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(info->capabilities.cir_methods, (std::vector<std::string>{"SHTTP", "STCP"}));
+    EXPECT_EQ(info->capabilities.server_poll_min, 600);
+}
+
+TEST_F(EngineCirTest, ConfiguredAddressesWinOverTheHostThePhoneUsed) {
+    config.cir.tcp_address = "cir.example.net";
+    config.cir.http_url = "https://cir.example.net/wake/";
+    base_url = "http://[2001:db8::1]:8080";
+    const SessionId id = login(CspVersion::v1_3, Encoding::xml);
+    const auto agreed =
+        agree(CspVersion::v1_3, id, {model::CirMethod::stcp, model::CirMethod::shttp});
+    EXPECT_EQ(agreed.tcp_address, "cir.example.net");
+    ASSERT_TRUE(agreed.cir_url);
+    EXPECT_EQ(agreed.cir_url->url, "https://cir.example.net/wake/" + id);
+}
+
+TEST_F(EngineCirTest, Ipv6HostLosesItsBrackets) {
+    base_url = "http://[2001:db8::1]:8080";
+    const SessionId id = login();
+    EXPECT_EQ(agree(CspVersion::v1_2, id, {model::CirMethod::stcp}).tcp_address, "2001:db8::1");
+}
+
+TEST_F(EngineCirTest, CirUrlIsCirHttpAddressIn13AndCirUrlIn12) {
+    for (CspVersion v : {CspVersion::v1_2, CspVersion::v1_3}) {
+        const SessionId id = login(v, Encoding::xml);
+        model::ClientCapabilityRequest cap;
+        cap.capabilities.emplace();
+        cap.capabilities->supported_cir_methods = {model::CirMethod::shttp};
+        const Outgoing out = send(request(v, id, {{"cap", cap}}));
+        const auto doc = codec::decode(out.body);
+        ASSERT_TRUE(doc.ok());
+        const codec::Element* agreed = doc->root.child("Session")
+                                           ->child("Transaction")
+                                           ->child("TransactionContent")
+                                           ->child("ClientCapability-Response")
+                                           ->child("AgreedCapabilityList");
+        ASSERT_NE(agreed, nullptr);
+        const char* name = v == CspVersion::v1_2 ? "CIRURL" : "CIRHTTPAddress";
+        const char* other = v == CspVersion::v1_2 ? "CIRHTTPAddress" : "CIRURL";
+        ASSERT_NE(agreed->child(name), nullptr) << name;
+        EXPECT_EQ(agreed->child(other), nullptr);
+        EXPECT_EQ(agreed->child(name)->child("URL")->text, base_url + "/cir/" + id);
+    }
+}
+
+TEST_F(EngineCirTest, MethodsOfLaterVersionsAndDisabledOnesAreNotAgreed) {
+    using model::CirMethod;
+    config.cir.methods = {CirMethod::sudp, CirMethod::shttp, CirMethod::ssms};
+    msisdn_header = "+358401234567";
+    const SessionId id = login(CspVersion::v1_1, Encoding::wbxml);
+    // S60's offer in 1.1; SHTTP and SSMS do not exist in 1.1, STCP is not enabled here.
+    const auto agreed = agree(CspVersion::v1_1, id,
+                              {CirMethod::wap_sms, CirMethod::wap_udp, CirMethod::stcp,
+                               CirMethod::sudp, CirMethod::shttp, CirMethod::ssms},
+                              3717);
+    EXPECT_EQ(agreed.supported_cir_methods, (std::vector<CirMethod>{CirMethod::sudp}));
+    EXPECT_EQ(agreed.udp_port, 3717);
+    EXPECT_FALSE(agreed.tcp_address);
+    EXPECT_EQ(engine().session(id)->capabilities.udp_port, 3717);
+}
+
+TEST_F(EngineCirTest, SmsMethodsNeedANumberFromTheHeaderTheClientIdOrTheAccount) {
+    using model::CirMethod;
+    const std::vector<CirMethod> offer{CirMethod::wap_sms, CirMethod::ssms};
+    {  // no number anywhere
+        const SessionId id = login();
+        EXPECT_TRUE(agree(CspVersion::v1_2, id, offer).supported_cir_methods.empty());
+    }
+    {  // the network's header
+        msisdn_header = "+358401111111";
+        const SessionId id = login();
+        EXPECT_EQ(agree(CspVersion::v1_2, id, offer).supported_cir_methods, offer);
+        EXPECT_EQ(engine().session(id)->msisdn, "+358401111111");
+        msisdn_header.clear();
+    }
+    {  // the login's ClientID given as an MSISDN
+        model::LoginRequest r = pwd_login("wv:alice", "secret");
+        r.client_id = model::ClientId{std::nullopt, "+358402222222", {}};
+        const auto answer = roundtrip(request(CspVersion::v1_2, std::nullopt, {{"t1", r}}));
+        const SessionId id = content<model::LoginResponse>(answer).session_id.value_or("");
+        ASSERT_FALSE(id.empty());
+        EXPECT_EQ(engine().session(id)->msisdn, "+358402222222");
+        EXPECT_EQ(agree(CspVersion::v1_2, id, offer).supported_cir_methods, offer);
+    }
+    {  // the account's number
+        backend.msisdns["wv:alice@example.org"] = "+358403333333";
+        const SessionId id = login();
+        EXPECT_EQ(engine().session(id)->msisdn, "+358403333333");
+        EXPECT_EQ(agree(CspVersion::v1_2, id, offer).supported_cir_methods, offer);
+    }
+}
+
+TEST_F(EngineCirTest, NoCirMeansTheShortPollIntervalUnlessThePhoneAsksLonger) {
+    config.cir.methods.clear();
+    const SessionId id = login();
+    auto agreed = agree(CspVersion::v1_2, id, {model::CirMethod::stcp});
+    EXPECT_TRUE(agreed.supported_cir_methods.empty());
+    EXPECT_EQ(agreed.server_poll_min, 20);
+    // A Motorola Razr asks for ServerPollMin 20; a phone asking 45 gets 45.
+    agreed = agree(CspVersion::v1_2, id, {}, std::nullopt, 45);
+    EXPECT_EQ(agreed.server_poll_min, 45);
+    agreed = agree(CspVersion::v1_2, id, {}, std::nullopt, 5);
+    EXPECT_EQ(agreed.server_poll_min, 20);
+}
+
+TEST_F(EngineCirTest, WithoutAHostToGiveStcpAndShttpAreNotAgreed) {
+    base_url.clear();
+    const SessionId id = login();
+    EXPECT_TRUE(agree(CspVersion::v1_2, id, {model::CirMethod::stcp, model::CirMethod::shttp})
+                    .supported_cir_methods.empty());
+}
+
+TEST_F(EngineCirTest, CirFailedTravelsOnceInTheNextAnswerWithATransaction) {
+    const SessionId id = login(CspVersion::v1_2, Encoding::wbxml);
+    engine().cir_failed(id);
+    engine().cir_failed("no-such-session");  // harmless
+    // An empty poll answer has no body to carry it: it waits for the next one.
+    const Outgoing empty = send(request(CspVersion::v1_2, id, {{"p", model::PollingRequest{}}}));
+    EXPECT_TRUE(empty.body.empty());
+    const auto ka =
+        roundtrip(request(CspVersion::v1_2, id, {{"k", model::KeepAliveRequest{}}}), Encoding::wbxml);
+    EXPECT_EQ(ka.cir, std::optional<bool>(false));
+    const auto again =
+        roundtrip(request(CspVersion::v1_2, id, {{"k2", model::KeepAliveRequest{}}}), Encoding::wbxml);
+    EXPECT_FALSE(again.cir.has_value());
+}
+
+TEST_F(EngineCirTest, CirFailedIsNotWrittenIn11) {
+    const SessionId id = login(CspVersion::v1_1, Encoding::xml);
+    engine().cir_failed(id);
+    const Outgoing out = send(request(CspVersion::v1_1, id, {{"k", model::KeepAliveRequest{}}}));
+    EXPECT_EQ(out.body.find("CIR"), std::string::npos);
+}
+
+TEST_F(EngineCirTest, HooksSeeEveryPushAndEveryRequestWithTheLatestAddress) {
+    const SessionId id = login();
+    std::vector<std::string> queued;
+    std::vector<std::string> requests;
+    engine().on_queued = [&](const SessionInfo& s) { queued.push_back(s.id); };
+    engine().on_request = [&](const SessionInfo& s) { requests.push_back(s.remote_address); };
+    ASSERT_TRUE(engine().push(id, new_message("1")));
+    ASSERT_TRUE(engine().push(id, new_message("2")));
+    EXPECT_EQ(queued.size(), 2u);
+    // The phone comes back from a new address after the wake-up.
+    const auto a = roundtrip_from(request(CspVersion::v1_2, id, {{"p", model::PollingRequest{}}}),
+                                  "10.9.9.9");
+    EXPECT_EQ(a.transactions.size(), 1u);  // MultiTrans 1: one now, Poll=T
+    EXPECT_EQ(requests, std::vector<std::string>{"10.9.9.9"});
+    EXPECT_EQ(engine().session(id)->remote_address, "10.9.9.9");
+    // A request for a session that does not exist calls nothing.
+    send(request(CspVersion::v1_2, std::string("nope"), {{"p", model::PollingRequest{}}}));
+    EXPECT_EQ(requests.size(), 1u);
+    // A disconnect queues the Disconnect and wakes the phone too.
+    engine().disconnect(id, 0, "bye");
+    EXPECT_EQ(queued.size(), 3u);
 }
 
 }  // namespace

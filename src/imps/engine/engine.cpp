@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "onesoup/imps/codec/codec.hpp"
+#include "onesoup/imps/model/enums.hpp"
 #include "onesoup/imps/model/status_code.hpp"
+#include "onesoup/imps/model/version_rules.hpp"
 #include "service_functions.hpp"
 
 namespace onesoup::imps::engine {
@@ -142,6 +144,7 @@ struct Pending {
     std::optional<SessionId> session_id;  // the live session the request belongs to
     std::string remote_address;
     std::string msisdn;
+    std::string base_url;  // how the phone reached us (STCP address, CIR URL)
     std::vector<std::optional<model::Transaction>> answers;
     std::vector<bool> done;
     std::vector<std::string> transaction_ids;  // replay key; empty if some transaction had none
@@ -171,6 +174,7 @@ struct Session {
     std::vector<std::weak_ptr<Pending>> in_progress;
     std::uint64_t next_transaction = 1;
     bool disconnecting = false;
+    bool cir_failed = false;  // tell the phone CIR=F in the next answer that has a transaction
 };
 
 // A 4-way login challenge, keyed by user id and TransactionID.
@@ -192,6 +196,7 @@ struct Ended {
 constexpr std::size_t kMaxEnded = 100000;
 constexpr std::size_t kMaxInFlight = 256;
 constexpr std::int64_t kMaxMultiTrans = 16;
+constexpr std::int64_t kDefaultUdpPort = 3717;  // CSP Transport Binding: the SUDP default
 
 }  // namespace
 
@@ -207,9 +212,13 @@ struct Engine::Impl {
         Handler handler;
     };
 
-    Impl(EngineConfig config_in, Backend& backend_in, Random random_in)
-        : config(std::move(config_in)), backend(backend_in), random(std::move(random_in)) {}
+    Impl(Engine& owner_in, EngineConfig config_in, Backend& backend_in, Random random_in)
+        : owner(owner_in),
+          config(std::move(config_in)),
+          backend(backend_in),
+          random(std::move(random_in)) {}
 
+    Engine& owner;  // for its hooks (on_request)
     EngineConfig config;
     Backend& backend;
     Random random;
@@ -396,6 +405,7 @@ struct Engine::Impl {
             session->info.remote_address = in.remote_address;
             if (!in.msisdn.empty()) session->info.msisdn = in.msisdn;
             session->last_seen = now;
+            if (owner.on_request) owner.on_request(session->info);
             if (!ids.empty() && replay_or_join(*session, ids, respond)) return;
         }
 
@@ -409,6 +419,7 @@ struct Engine::Impl {
         if (session != nullptr) p->session_id = session->info.id;
         p->remote_address = std::move(in.remote_address);
         p->msisdn = std::move(in.msisdn);
+        p->base_url = std::move(in.base_url);
         p->answers.resize(n);
         p->done.assign(n, false);
         p->transaction_ids = std::move(ids);
@@ -547,6 +558,13 @@ struct Engine::Impl {
             // Poll=T: more waits, poll again now (1.1 puts it in each TransactionDescriptor, the
             // model does that from Message::poll).
             if (!s->queue.empty()) m.poll = true;
+            // CIR=F: the phone's CIR channel failed, it should set it up again (1.2+; the
+            // element does not exist in 1.1, where nothing can be said). It needs a body to
+            // travel in, so an empty poll answer leaves it for the next one.
+            if (s->cir_failed && !m.transactions.empty()) {
+                if (model::has_session_cir(p->version)) m.cir = false;
+                s->cir_failed = false;
+            }
         }
 
         Outgoing out;
@@ -696,6 +714,10 @@ struct Engine::Impl {
         info.encoding = p->encoding;
         info.remote_address = p->remote_address;
         info.msisdn = p->msisdn;
+        // The network's header wins; else the number the phone gives as its ClientID; else
+        // the account's (LoginOutcome).
+        if (info.msisdn.empty() && req.client_id && req.client_id->msisdn)
+            info.msisdn = *req.client_id->msisdn;
         const auto keep_alive = clamp_keep_alive(req.time_to_live);
 
         std::weak_ptr<Pending> weak = p;
@@ -710,6 +732,7 @@ struct Engine::Impl {
                               ++stats.logins_ok;
                               auto s = std::make_unique<Session>();
                               s->info = info;
+                              if (s->info.msisdn.empty()) s->info.msisdn = outcome.msisdn;
                               s->keep_alive = keep_alive;
                               s->last_seen = now;
                               sessions[info.id] = std::move(s);
@@ -759,8 +782,64 @@ struct Engine::Impl {
         complete(p, slot, std::nullopt, t);
     }
 
-    // Which CIR methods to agree: none until issue 4 brings the CIR channels.
-    static std::vector<model::CirMethod> agree_cir(const model::CapabilityList&) { return {}; }
+    // The host part of "http://host[:port]/..." ("[v6]" loses its brackets); "" if none.
+    static std::string host_of(std::string_view url) {
+        const auto scheme = url.find("://");
+        if (scheme == std::string_view::npos) return {};
+        url.remove_prefix(scheme + 3);
+        url = url.substr(0, url.find_first_of("/?#"));
+        if (!url.empty() && url.front() == '[') {
+            const auto close = url.find(']');
+            return close == std::string_view::npos ? std::string() : std::string(url.substr(1, close - 1));
+        }
+        return std::string(url.substr(0, url.find(':')));
+    }
+
+    // The CIR methods to agree (CSP 1.2 Session and Transactions 8.1.2): those the phone offered
+    // that onesoup can use, that exist in the session's version, and that have what they need
+    // (an address to give, a number to text), in the phone's order of preference. Fills the
+    // STCP address and the CIR URL into `out`.
+    std::vector<model::CirMethod> agree_cir(const model::CapabilityList& offered,
+                                            const SessionInfo& info, std::string_view base_url,
+                                            model::CapabilityList& out) const {
+        using model::CirMethod;
+        const CirSettings& cir = config.cir;
+        std::vector<CirMethod> agreed;
+        for (CirMethod m : offered.supported_cir_methods) {
+            if (std::find(cir.methods.begin(), cir.methods.end(), m) == cir.methods.end()) continue;
+            if (std::find(agreed.begin(), agreed.end(), m) != agreed.end()) continue;
+            if (info.version < model::first_version_of(m)) continue;
+            switch (m) {
+                case CirMethod::stcp: {
+                    std::string address = cir.tcp_address.empty() ? host_of(base_url)
+                                                                   : cir.tcp_address;
+                    if (address.empty() || cir.tcp_port <= 0) continue;
+                    out.tcp_address = std::move(address);
+                    out.tcp_port = cir.tcp_port;
+                    break;
+                }
+                case CirMethod::shttp: {
+                    std::string prefix = cir.http_url;
+                    if (prefix.empty() && !base_url.empty())
+                        prefix = std::string(base_url) + "/cir/";
+                    if (prefix.empty()) continue;
+                    out.cir_url = model::UrlHolder{prefix + info.id, {}};
+                    break;
+                }
+                case CirMethod::sudp:
+                    out.udp_port = offered.udp_port.value_or(kDefaultUdpPort);
+                    break;
+                case CirMethod::wap_udp:
+                    break;
+                case CirMethod::wap_sms:
+                case CirMethod::ssms:
+                    if (info.msisdn.empty()) continue;
+                    break;
+            }
+            agreed.push_back(m);
+        }
+        return agreed;
+    }
 
     void on_capability(const std::shared_ptr<Pending>& p, std::size_t slot, Session* s,
                        const model::Transaction& t) {
@@ -788,11 +867,20 @@ struct Engine::Impl {
             agreed.parser_size = *offered.parser_size;
             out.parser_size = offered.parser_size;
         }
-        out.supported_cir_methods = agree_cir(offered);
+        out.supported_cir_methods = agree_cir(offered, s->info, p->base_url, out);
         for (model::CirMethod m : out.supported_cir_methods)
             agreed.cir_methods.emplace_back(model::enum_name(m));
         agreed.udp_port = offered.udp_port;
-        out.server_poll_min = config.server_poll_min.count();
+        // ServerPollMin: how often a phone may poll. One that is woken by CIR needs to poll
+        // only when woken; one without polls at the short interval. A phone that asks for a
+        // longer one (a Motorola Razr asks 20 s) gets its own.
+        std::int64_t poll_min = out.supported_cir_methods.empty()
+                                    ? config.server_poll_min.count()
+                                    : config.cir.poll_min_with_cir.count();
+        if (offered.server_poll_min && *offered.server_poll_min > poll_min)
+            poll_min = *offered.server_poll_min;
+        agreed.server_poll_min = poll_min;
+        out.server_poll_min = poll_min;
         s->info.capabilities = std::move(agreed);
 
         model::ClientCapabilityResponse r;
@@ -902,7 +990,7 @@ const Engine::Impl::Entry* Engine::Impl::find_entry(std::string_view name) {
 // ---- Engine ----
 
 Engine::Engine(EngineConfig config, Backend& backend, Random random)
-    : impl_(std::make_unique<Impl>(std::move(config), backend, std::move(random))) {}
+    : impl_(std::make_unique<Impl>(*this, std::move(config), backend, std::move(random))) {}
 
 Engine::~Engine() = default;
 
@@ -915,8 +1003,12 @@ bool Engine::push(const SessionId& id, model::Primitive primitive) {
     if (s == nullptr || s->disconnecting) return false;
     if (s->queue.size() >= impl_->config.max_queued) return false;  // 507 for the Backend
     s->queue.push_back(std::move(primitive));
-    if (s->queue.size() == 1 && s->in_progress.empty() && on_queued) on_queued(s->info);
+    if (s->in_progress.empty() && on_queued) on_queued(s->info);
     return true;
+}
+
+void Engine::cir_failed(const SessionId& id) {
+    if (Session* s = impl_->find_session(id)) s->cir_failed = true;
 }
 
 void Engine::disconnect(const SessionId& id, int code, std::string description) {
@@ -928,7 +1020,7 @@ void Engine::disconnect(const SessionId& id, int code, std::string description) 
     // Past max_queued on purpose: the Disconnect must reach the phone. If the phone never
     // comes back, the session ends at its keep-alive deadline (tick).
     s->queue.push_back(std::move(d));
-    if (s->queue.size() == 1 && s->in_progress.empty() && on_queued) on_queued(s->info);
+    if (s->in_progress.empty() && on_queued) on_queued(s->info);
 }
 
 TimePoint Engine::tick(TimePoint now) {

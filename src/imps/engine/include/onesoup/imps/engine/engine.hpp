@@ -44,6 +44,9 @@ struct Incoming {
     std::string body;            // the bytes
     std::string remote_address;  // the phone's address as the transport saw it
     std::string msisdn;          // from a header such as X-Network-MSISDN, "" if none
+    // How the phone reached us, "http://host[:port]" from the Host header ("" if unknown): the
+    // default for the STCP TCPAddress and the SHTTP CIR URL given in ClientCapability.
+    std::string base_url;
     TimePoint now{};
 };
 
@@ -61,8 +64,9 @@ struct AgreedCapabilities {
     std::int64_t multi_trans = 1;              // transactions per response body
     std::int64_t parser_size = 0;              // 0 = no limit stated
     std::vector<std::string> accepted_content_types;
-    std::vector<std::string> cir_methods;      // agreed CIR methods (issue 4)
-    std::optional<std::int64_t> udp_port;
+    std::vector<std::string> cir_methods;      // agreed CIR methods, the phone's order first
+    std::optional<std::int64_t> udp_port;      // the phone's UDPPort (SUDP), if it gave one
+    std::int64_t server_poll_min = 0;          // agreed ServerPollMin, seconds
     bool initial_delivery_push = true;         // InitialDeliveryMethod P (push) or N (notify)
 };
 
@@ -95,6 +99,7 @@ struct LoginOutcome {
     int code = 200;           // 200, or an IMPS status: 409 invalid password, 531 unknown user,
                               // 503 XMPP server unreachable, 516 domain not supported...
     std::string description;  // plain words for the phone's user when code != 200
+    std::string msisdn;       // the account's phone number, if it has one (for SMS CIR)
 };
 
 // Why a session ended.
@@ -133,6 +138,22 @@ class Backend {
     virtual void session_ended(const SessionId& id, EndReason reason) = 0;
 };
 
+// What ClientCapability may agree for CIR (from the config's [cir] sections and the channels
+// that started). The engine agrees the methods both sides have, in the phone's order.
+struct CirSettings {
+    // The methods onesoup can wake phones with now; empty = no CIR (phones poll).
+    std::vector<model::CirMethod> methods;
+    // STCP: the TCPAddress and TCPPort given to the phone. An empty address means the host the
+    // phone used (Incoming::base_url).
+    std::string tcp_address;
+    std::int64_t tcp_port = 0;
+    // SHTTP: the CIR URL is this prefix + the session id. Empty = base_url + "/cir/".
+    std::string http_url;
+    // ServerPollMin for phones that agreed a CIR method (they poll only when woken or to keep
+    // the session alive), seconds.
+    std::chrono::seconds poll_min_with_cir{300};
+};
+
 // Settings (from the config file's [imps] section).
 struct EngineConfig {
     // Domain for user ids given without one ("wv:alice" -> "wv:alice@<default_domain>").
@@ -145,8 +166,10 @@ struct EngineConfig {
     std::chrono::seconds keep_alive_grace{60};
     // A 4-way login's nonce is valid this long, and for one attempt.
     std::chrono::seconds nonce_lifetime{120};
-    // ServerPollMin offered to phones that poll (no CIR agreed).
+    // ServerPollMin offered to phones that poll (no CIR agreed); a phone that asks for a longer
+    // one gets its own.
     std::chrono::seconds server_poll_min{30};
+    CirSettings cir;
     // Server-originated transactions waiting per session; beyond it the Backend is told 507.
     std::size_t max_queued = 500;
     // Answers remembered per session for repeated TransactionIDs.
@@ -203,9 +226,16 @@ class Engine {
     [[nodiscard]] std::size_t queued(const SessionId& id) const;
     [[nodiscard]] const EngineStats& stats() const;
 
-    // Called when something is queued for a session that has no request in flight: the CIR
-    // layer (issue 4) wakes the phone from here. Optional.
+    // The CIR channel of the session failed (socket gone, SMS refused): the next answer to the
+    // phone (CSP 1.2+) carries Session/CIR=F, so the phone sets its CIR channel up again.
+    void cir_failed(const SessionId& id);
+
+    // Called on every push() (and disconnect()) while the session has no request in flight:
+    // the CIR layer wakes the phone from here and coalesces bursts itself. Optional.
     std::function<void(const SessionInfo&)> on_queued;
+    // Called when a request of a live session arrives, before it is handled (the phone is
+    // awake: a wake-up worked, or it polled by itself). Optional.
+    std::function<void(const SessionInfo&)> on_request;
 
   private:
     struct Impl;
