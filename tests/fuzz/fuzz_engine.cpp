@@ -45,6 +45,8 @@ std::optional<engine::Outgoing> call(engine::Engine& e, std::string body, std::s
     in.body = std::move(body);
     in.content_type = std::move(type);
     in.remote_address = "127.0.0.1";
+    in.base_url = "http://127.0.0.1:8080";
+    in.msisdn = "+10000000000";
     std::optional<engine::Outgoing> out;
     int calls = 0;
     e.handle(std::move(in), [&](engine::Outgoing o) {
@@ -61,7 +63,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     EchoBackend backend;
     std::uint8_t counter = 0;
-    engine::Engine e(engine::EngineConfig{}, backend, [&](std::uint8_t* out, std::size_t n) {
+    // Every CIR method on, so that ClientCapability's negotiation is reached by the fuzzer too.
+    engine::EngineConfig config;
+    config.cir.methods = {model::CirMethod::stcp, model::CirMethod::shttp, model::CirMethod::sudp,
+                          model::CirMethod::wap_udp, model::CirMethod::wap_sms,
+                          model::CirMethod::ssms};
+    config.cir.tcp_port = 3717;
+    engine::Engine e(std::move(config), backend, [&](std::uint8_t* out, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) out[i] = counter++;
     });
 
@@ -85,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     model::NewMessage nm;
     nm.content_data = "queued";
     e.push(id, nm);
+    e.cir_failed(id);  // the next answer carries CIR=F
 
     static constexpr std::string_view types[] = {"",
                                                  "application/vnd.wv.csp.xml",
