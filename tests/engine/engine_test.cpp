@@ -1032,6 +1032,30 @@ TEST_F(EngineTest, GetSpInfoNeedsNoSession) {
     EXPECT_EQ(content<model::GetSpInfoResponse>(a).name, "onesoup");
 }
 
+TEST_F(EngineTest, ALongQueueDrainsInOrderWhileMoreArrives) {
+    const SessionId id = login();
+    int pushed = 0;
+    for (; pushed < 40; ++pushed) {
+        ASSERT_TRUE(engine().push(id, new_message(std::to_string(pushed))));
+    }
+    int next = 0;
+    for (int round = 0; next < 60; ++round) {
+        ASSERT_LT(round, 100);
+        if (round == 20) {
+            for (; pushed < 60; ++pushed) {
+                ASSERT_TRUE(engine().push(id, new_message(std::to_string(pushed))));
+            }
+        }
+        const auto a = roundtrip(request(CspVersion::v1_2, id,
+                                         {{"p" + std::to_string(round), model::PollingRequest{}}}));
+        ASSERT_EQ(a.transactions.size(), 1u);
+        EXPECT_EQ(content<model::NewMessage>(a).content_data, std::to_string(next));
+        ++next;
+        EXPECT_EQ(engine().queued(id), static_cast<std::size_t>(pushed - next));
+    }
+    EXPECT_EQ(engine().queued(id), 0u);
+}
+
 // ---- CIR negotiation and state (issue 4) ----
 
 class EngineCirTest : public EngineTest {
