@@ -41,7 +41,8 @@ class UdpSender {
     void stop();
 
     // Sends one datagram (asynchronously; the payload is kept until sent). Returns false at once
-    // if `address` is not an IP address or the socket is not open.
+    // (and counts it as failed) if `address` is not an IP address, is the unspecified address,
+    // is IPv6 on an IPv4 socket, if `port` is 0, or if the socket is not open.
     bool send(const std::string& address, std::uint16_t port, std::string payload);
 
     [[nodiscard]] const UdpStats& stats() const;
