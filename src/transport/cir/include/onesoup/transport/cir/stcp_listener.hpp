@@ -44,7 +44,7 @@ struct StcpStats {
     std::uint64_t helo_ok = 0;
     std::uint64_t helo_rejected = 0;  // unknown session, or no HELO in time, or garbage
     std::uint64_t pings = 0;
-    std::uint64_t wakes_sent = 0;
+    std::uint64_t wakes_sent = 0;     // counted when the write has finished
     std::uint64_t replaced = 0;       // an older socket closed by a new HELO of its session
     std::uint64_t closed_idle = 0;
 };
@@ -56,8 +56,8 @@ class StcpListener {
     // A socket is now bound to the session (after its "OK" was queued). The Waker then wakes at
     // once if something waits (it calls send(), which honours ok_gap).
     using Bound = std::function<void(const std::string& session_id)>;
-    // The session's bound socket was closed by the phone or the network (not by unbind(), not
-    // by a newer HELO replacing it).
+    // The session's bound socket was closed by the phone or the network, by a write error, by
+    // idle_timeout or by a bad line (not by unbind(), not by a newer HELO replacing it).
     using Lost = std::function<void(const std::string& session_id)>;
     // One line for the log (a rejected HELO, a closed socket), in plain words.
     using Log = std::function<void(std::string line)>;
@@ -74,8 +74,9 @@ class StcpListener {
     // Stops accepting and closes every socket.
     void stop();
 
-    // Writes `line` + "\r\n" to the session's socket (after ok_gap if an OK was just written).
-    // Returns false if no socket is bound to the session (nothing is written).
+    // Writes `line` + "\r\n" to the session's socket (after ok_gap if an OK was just written);
+    // the line is cut at its first CR or LF. Returns false if no socket is bound to the session
+    // (nothing is written).
     bool send(const std::string& session_id, std::string_view line);
     [[nodiscard]] bool is_bound(const std::string& session_id) const;
     // The session is over: close its socket, if any (Lost is not called).
