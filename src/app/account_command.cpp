@@ -86,6 +86,16 @@ std::optional<std::string> local_user(const Config& config, const std::string& t
     return *user;
 }
 
+// The number from --msisdn or `account msisdn`, or nullopt after saying why it is not one.
+std::optional<std::string> checked_msisdn(const std::string& typed) {
+    auto number = normalise_msisdn(typed);
+    if (!number) {
+        std::cerr << "onesoup: " << number.error().message << "; nothing changed\n";
+        return std::nullopt;
+    }
+    return *number;
+}
+
 bool password_ok(const std::string& password) {
     if (password.empty()) {
         std::cerr << "onesoup: the password is empty; nothing changed\n";
@@ -103,18 +113,46 @@ bool password_ok(const std::string& password) {
 
 }  // namespace
 
-int account_add(const Config& config, const std::string& typed, const PasswordSource& source) {
+Result<std::string> normalise_msisdn(std::string_view typed) {
+    std::string number;
+    for (const char c : typed) {
+        if (c == ' ' || c == '-') continue;
+        number += c;
+    }
+    std::string_view digits = number;
+    if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+    // Kannel's `to` takes a list separated by spaces: only a single plain number may pass.
+    const bool ok = digits.size() >= 3 && digits.size() <= 15 &&
+                    digits.find_first_not_of("0123456789") == std::string_view::npos;
+    if (!ok) {
+        return make_error("\"" + std::string(typed) +
+                          "\" is not a phone number (international form, like +4915112345678)");
+    }
+    return number;
+}
+
+int account_add(const Config& config, const std::string& typed, const PasswordSource& source,
+                const std::optional<std::string>& msisdn) {
     auto user = local_user(config, typed);
     if (!user) return 1;
+    store::Account account{*user, {}, 0};
+    if (msisdn) {
+        auto number = checked_msisdn(*msisdn);
+        if (!number) return 1;
+        account.msisdn = *number;
+    }
     auto password = get_password(source, *user);
     if (!password || !password_ok(*password)) return 1;
+    account.password = *password;
     auto store = open_store(config);
     if (!store) return 1;
-    if (auto ok = store->add({*user, *password, 0}); !ok) {
+    if (auto ok = store->add(account); !ok) {
         std::cerr << "onesoup: " << ok.error().message << "\n";
         return 1;
     }
-    std::cout << "added wv:" << *user << "\n";
+    std::cout << "added wv:" << *user;
+    if (!account.msisdn.empty()) std::cout << " (phone " << account.msisdn << ")";
+    std::cout << "\n";
     return 0;
 }
 
@@ -171,9 +209,55 @@ int account_list(const Config& config) {
         gmtime_r(&created, &utc);
         char date[32];
         std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &utc);
-        std::cout << "wv:" << a.user << "  created " << date << "\n";
+        std::cout << "wv:" << a.user << "  created " << date;
+        if (!a.msisdn.empty()) std::cout << "  phone " << a.msisdn;
+        std::cout << "\n";
     }
     std::cerr << accounts->size() << (accounts->size() == 1 ? " account\n" : " accounts\n");
+    return 0;
+}
+
+int account_msisdn(const Config& config, const std::string& typed,
+                   const std::optional<std::string>& msisdn) {
+    auto user = account_user(typed, config.imps.default_domain);
+    if (!user) {
+        std::cerr << "onesoup: " << user.error().message << "\n";
+        return 1;
+    }
+    std::string number;
+    if (msisdn && !msisdn->empty()) {
+        auto checked = checked_msisdn(*msisdn);
+        if (!checked) return 1;
+        number = *checked;
+    }
+    auto store = open_store(config);
+    if (!store) return 1;
+    if (!msisdn) {
+        auto found = store->find(*user);
+        if (!found) {
+            std::cerr << "onesoup: " << found.error().message << "\n";
+            return 1;
+        }
+        if (!*found) {
+            std::cerr << "onesoup: there is no account " << *user << "\n";
+            return 1;
+        }
+        if ((*found)->msisdn.empty()) {
+            std::cerr << "wv:" << *user << " has no phone number\n";
+        } else {
+            std::cout << (*found)->msisdn << "\n";
+        }
+        return 0;
+    }
+    if (auto ok = store->set_msisdn(*user, number); !ok) {
+        std::cerr << "onesoup: " << ok.error().message << "\n";
+        return 1;
+    }
+    if (number.empty()) {
+        std::cout << "cleared the phone number of wv:" << *user << "\n";
+    } else {
+        std::cout << "the phone number of wv:" << *user << " is now " << number << "\n";
+    }
     return 0;
 }
 

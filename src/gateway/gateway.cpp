@@ -35,6 +35,14 @@ std::string account_key(std::string_view user_id) {
     return lower(user_id);
 }
 
+// The outcome of a login that failed.
+imps::engine::LoginOutcome refusal(int code, std::string description) {
+    imps::engine::LoginOutcome o;
+    o.code = code;
+    o.description = std::move(description);
+    return o;
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -90,9 +98,10 @@ struct Gateway::Impl {
     }
 
     // Opens the XMPP session of `session` as `jid` with `password` under `domain`'s policy.
+    // `msisdn` (the local account's phone number, or "") goes into a successful outcome.
     void start_xmpp(const imps::engine::SessionInfo& session, const DomainConfig& domain,
                     const xmpp::Jid& jid, const std::string& password, bool register_first,
-                    std::function<void(imps::engine::LoginOutcome)> done) {
+                    std::string msisdn, std::function<void(imps::engine::LoginOutcome)> done) {
         UserSessionOptions o;
         o.user_id = session.user_id;
         // The session id is 128 random bits: its head makes the resource and ids unique.
@@ -130,7 +139,8 @@ struct Gateway::Impl {
         auto us = UserSession::create(ctx, std::move(o), std::move(sink));
         logging_in[id] = us;
         std::weak_ptr<int> guard = alive;
-        us->start([this, guard, id, done = std::move(done)](SessionLoginResult r) {
+        us->start([this, guard, id, msisdn = std::move(msisdn),
+                   done = std::move(done)](SessionLoginResult r) {
             if (guard.expired()) return;
             auto it = logging_in.find(id);
             if (it == logging_in.end()) return;
@@ -139,10 +149,13 @@ struct Gateway::Impl {
             if (r.code == model::status::ok) {
                 ++counters.xmpp_logins_ok;
                 sessions[id] = s;
-                done({});
+                imps::engine::LoginOutcome ok;
+                // The engine may agree SMS CIR with it (issue 4).
+                ok.msisdn = msisdn;
+                done(std::move(ok));
             } else {
                 ++counters.xmpp_logins_failed;
-                done({r.code, r.description});
+                done(refusal(r.code, r.description));
             }
         });
     }
@@ -215,55 +228,56 @@ void Gateway::login(const imps::engine::SessionInfo& session,
     const DomainConfig* d = im.domain(domain_name);
     if (d == nullptr) {
         ++im.counters.xmpp_logins_failed;
-        return done({516, "domain not supported: " + domain_name});
+        return done(refusal(516, "domain not supported: " + domain_name));
     }
     if (!im.context_error.empty())
-        return done({model::status::internal_error, "TLS/SASL unavailable: " + im.context_error});
+        return done(
+            refusal(model::status::internal_error, "TLS/SASL unavailable: " + im.context_error));
     auto jid = user_id_to_jid(credentials.user_id, domain_name);
-    if (!jid) return done({model::status::unknown_user, jid.error().message});
+    if (!jid) return done(refusal(model::status::unknown_user, jid.error().message));
 
     if (d->mode == DomainConfig::Mode::pass_through) {
         if (!credentials.password) {
-            return done({model::status::no_matching_digest_schema,
-                         "this server needs your password itself: set the login to send the "
-                         "password (PWD), not a digest"});
+            return done(refusal(model::status::no_matching_digest_schema,
+                                "this server needs your password itself: set the login to send the "
+                                "password (PWD), not a digest"));
         }
-        return im.start_xmpp(session, *d, *jid, *credentials.password, false, std::move(done));
+        return im.start_xmpp(session, *d, *jid, *credentials.password, false, {}, std::move(done));
     }
 
     if (im.accounts == nullptr || im.worker == nullptr)
-        return done({model::status::internal_error, "no account store configured"});
+        return done(refusal(model::status::internal_error, "no account store configured"));
     store::AccountStore* accounts = im.accounts;
     const std::string key = account_key(credentials.user_id);
     std::weak_ptr<int> guard = im.alive;
     const DomainConfig domain = *d;
-    im.worker->run([accounts, key] { return accounts->find(key); },
-                   [this, guard, session, credentials, domain, jid = *jid,
-                    done = std::move(done)](Result<std::optional<store::Account>> found) mutable {
-                       if (guard.expired()) return;
-                       auto& i = *impl_;
-                       if (!found) {
-                           ++i.counters.xmpp_logins_failed;
-                           return done({model::status::internal_error,
-                                        "account store: " + found.error().message});
-                       }
-                       if (!*found) {
-                           ++i.counters.xmpp_logins_failed;
-                           return done({model::status::unknown_user, "unknown user"});
-                       }
-                       const store::Account& account = **found;
-                       const bool ok =
-                           credentials.password
-                               ? constant_time_equal(account.password, *credentials.password)
-                               : digest_matches(credentials.digest_schema, credentials.nonce,
-                                                account.password, credentials.digest_bytes);
-                       if (!ok) {
-                           ++i.counters.xmpp_logins_failed;
-                           return done({model::status::invalid_password, "invalid password"});
-                       }
-                       i.start_xmpp(session, domain, jid, account.password, domain.register_in_band,
-                                    std::move(done));
-                   });
+    im.worker->run(
+        [accounts, key] { return accounts->find(key); },
+        [this, guard, session, credentials, domain, jid = *jid,
+         done = std::move(done)](Result<std::optional<store::Account>> found) mutable {
+            if (guard.expired()) return;
+            auto& i = *impl_;
+            if (!found) {
+                ++i.counters.xmpp_logins_failed;
+                return done(refusal(model::status::internal_error,
+                                    "account store: " + found.error().message));
+            }
+            if (!*found) {
+                ++i.counters.xmpp_logins_failed;
+                return done(refusal(model::status::unknown_user, "unknown user"));
+            }
+            const store::Account& account = **found;
+            const bool ok = credentials.password
+                                ? constant_time_equal(account.password, *credentials.password)
+                                : digest_matches(credentials.digest_schema, credentials.nonce,
+                                                 account.password, credentials.digest_bytes);
+            if (!ok) {
+                ++i.counters.xmpp_logins_failed;
+                return done(refusal(model::status::invalid_password, "invalid password"));
+            }
+            i.start_xmpp(session, domain, jid, account.password, domain.register_in_band,
+                         account.msisdn, std::move(done));
+        });
 }
 
 void Gateway::request(const imps::engine::SessionInfo& session,

@@ -11,7 +11,8 @@ namespace onesoup::store {
 namespace {
 
 // The schema this code writes; older databases are upgraded in open(), newer ones refused.
-constexpr int schema_version = 1;
+// 1: accounts (user, password, created); 2: + msisdn (issue 4, SMS CIR).
+constexpr int schema_version = 2;
 
 // User ids are case-insensitive (CSP 1.2 Data Types 3.1; JID domains too): one spelling is kept.
 std::string lower(std::string_view s) {
@@ -42,6 +43,14 @@ class Statement {
                           SQLITE_TRANSIENT);
     }
     void bind_int(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+    // An empty string is stored as NULL (an optional column).
+    void bind_optional_text(int index, std::string_view text) {
+        if (text.empty()) {
+            sqlite3_bind_null(stmt_, index);
+        } else {
+            bind_text(index, text);
+        }
+    }
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step() { return rc_ = sqlite3_step(stmt_); }
     [[nodiscard]] std::string column_text(int index) const {
@@ -78,7 +87,7 @@ class SqliteAccountStore final : public AccountStore {
 
     Result<std::optional<Account>> find(std::string_view user) override {
         std::lock_guard lock(mutex_);
-        Statement st(db_, "SELECT user, password, created FROM accounts WHERE user = ?1");
+        Statement st(db_, "SELECT user, password, created, msisdn FROM accounts WHERE user = ?1");
         if (!st.prepared()) return st.error("cannot read accounts");
         st.bind_text(1, lower(user));
         const int rc = st.step();
@@ -93,7 +102,9 @@ class SqliteAccountStore final : public AccountStore {
         std::lock_guard lock(mutex_);
         const std::string user = lower(account.user);
         if (user.empty()) return make_error("an account needs a user name");
-        Statement st(db_, "INSERT INTO accounts (user, password, created) VALUES (?1, ?2, ?3)");
+        Statement st(db_,
+                     "INSERT INTO accounts (user, password, created, msisdn)"
+                     " VALUES (?1, ?2, ?3, ?4)");
         if (!st.prepared()) return st.error("cannot add account");
         st.bind_text(1, user);
         st.bind_blob(2, key_.seal(account.password));
@@ -103,6 +114,7 @@ class SqliteAccountStore final : public AccountStore {
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count();
         st.bind_int(3, created);
+        st.bind_optional_text(4, account.msisdn);
         const int rc = st.step();
         if (rc == SQLITE_DONE) return {};
         if (rc == SQLITE_CONSTRAINT) return make_error("account " + user + " exists already");
@@ -121,6 +133,18 @@ class SqliteAccountStore final : public AccountStore {
         return {};
     }
 
+    Result<void> set_msisdn(std::string_view user, std::string_view msisdn) override {
+        std::lock_guard lock(mutex_);
+        const std::string name = lower(user);
+        Statement st(db_, "UPDATE accounts SET msisdn = ?2 WHERE user = ?1");
+        if (!st.prepared()) return st.error("cannot change the phone number");
+        st.bind_text(1, name);
+        st.bind_optional_text(2, msisdn);
+        if (st.step() != SQLITE_DONE) return st.error("cannot change the phone number of " + name);
+        if (sqlite3_changes(db_) == 0) return make_error("no account " + name);
+        return {};
+    }
+
     Result<bool> remove(std::string_view user) override {
         std::lock_guard lock(mutex_);
         const std::string name = lower(user);
@@ -133,7 +157,7 @@ class SqliteAccountStore final : public AccountStore {
 
     Result<std::vector<Account>> list() override {
         std::lock_guard lock(mutex_);
-        Statement st(db_, "SELECT user, password, created FROM accounts ORDER BY user");
+        Statement st(db_, "SELECT user, password, created, msisdn FROM accounts ORDER BY user");
         if (!st.prepared()) return st.error("cannot list accounts");
         std::vector<Account> accounts;
         for (;;) {
@@ -156,6 +180,7 @@ class SqliteAccountStore final : public AccountStore {
             return make_error("account " + account.user + ": " + password.error().message);
         account.password = std::move(*password);
         account.created_unix = st.column_int(2);
+        account.msisdn = st.column_text(3);  // NULL reads as ""
         return account;
     }
 
@@ -209,9 +234,19 @@ Result<void> prepare_schema(sqlite3* db) {
                           "CREATE TABLE accounts ("
                           " user TEXT PRIMARY KEY NOT NULL,"
                           " password BLOB NOT NULL,"  // SecretKey::seal: nonce || ciphertext
-                          " created INTEGER NOT NULL)"
+                          " created INTEGER NOT NULL,"
+                          " msisdn TEXT)"  // NULL: no number known
                           " WITHOUT ROWID;"
-                          "INSERT INTO schema_version (version) VALUES (1)");
+                          "INSERT INTO schema_version (version) VALUES (2)");
+            !r) {
+            return fail(r.error());
+        }
+    }
+    // One step per version, in order, in this same transaction.
+    if (version == 1) {
+        if (auto r = exec(db,
+                          "ALTER TABLE accounts ADD COLUMN msisdn TEXT;"
+                          "UPDATE schema_version SET version = 2");
             !r) {
             return fail(r.error());
         }

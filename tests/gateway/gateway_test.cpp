@@ -242,6 +242,59 @@ TEST_F(GatewayEngine, LocalAccountLogsInWithDigestsAndRegistersInBand) {
     EXPECT_EQ(r.result.code, 516);
 }
 
+// A local account's phone number reaches the engine with the login (LoginOutcome::msisdn), for
+// SMS CIR (issue 4); a pass-through login and a refused one carry none.
+TEST_F(GatewayEngine, LoginOutcomeCarriesTheAccountsMsisdn) {
+    make(DomainConfig::Mode::local);
+    auto login_outcome = [this](const std::string& user, const std::string& password) {
+        engine::SessionInfo session;
+        // The head of the id names the XMPP resource: one per user here.
+        session.id = user + "-session";
+        session.user_id = "wv:" + user + "@localhost";
+        engine::Credentials credentials;
+        credentials.user_id = session.user_id;
+        credentials.password = password;
+        std::optional<engine::LoginOutcome> outcome;
+        gateway_->login(session, credentials,
+                        [&outcome](engine::LoginOutcome o) { outcome = std::move(o); });
+        EXPECT_TRUE(run_until([&] { return outcome.has_value(); })) << "no login outcome";
+        return outcome.value_or(engine::LoginOutcome{500, "none", ""});
+    };
+    const auto a = unique("sms");
+    store::Account with_number{a + "@localhost", "pw", 0};
+    with_number.msisdn = "+4915112340000";
+    ASSERT_TRUE(accounts_->add(with_number).ok());
+    const auto b = unique("nosms");
+    ASSERT_TRUE(accounts_->add({b + "@localhost", "pw", 0}).ok());
+
+    auto outcome = login_outcome(a, "pw");
+    EXPECT_EQ(outcome.code, 200) << outcome.description;
+    EXPECT_EQ(outcome.msisdn, "+4915112340000");
+    outcome = login_outcome(b, "pw");
+    EXPECT_EQ(outcome.code, 200) << outcome.description;
+    EXPECT_EQ(outcome.msisdn, "");
+    outcome = login_outcome(a, "wrong");
+    EXPECT_EQ(outcome.code, model::status::invalid_password);
+    EXPECT_EQ(outcome.msisdn, "");
+
+    // A number set later is there at the next login.
+    ASSERT_TRUE(accounts_->set_msisdn(b + "@localhost", "+4917000000001").ok());
+    outcome = login_outcome(b, "pw");
+    EXPECT_EQ(outcome.code, 200) << outcome.description;
+    EXPECT_EQ(outcome.msisdn, "+4917000000001");
+
+    bool closed = false;
+    gateway_->shutdown([&] { closed = true; });
+    run_until([&] { return closed; });
+    engine_.reset();
+    make(DomainConfig::Mode::pass_through);
+    const auto c = unique("ptsms");
+    ASSERT_TRUE(server_->register_user(c, "pw"));
+    outcome = login_outcome(c, "pw");
+    EXPECT_EQ(outcome.code, 200) << outcome.description;
+    EXPECT_EQ(outcome.msisdn, "");
+}
+
 // Pass-through: the phone's password logs into the XMPP account; digests are refused.
 TEST_F(GatewayEngine, PassThroughLogin) {
     make(DomainConfig::Mode::pass_through);

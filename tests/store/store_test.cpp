@@ -243,6 +243,81 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
     EXPECT_NE(store.error().message.find("newer"), std::string::npos) << store.error().message;
 }
 
+// The phone number for SMS CIR (issue 4): kept with the account, changed, cleared (NULL).
+TEST_F(StoreTest, MsisdnIsKeptChangedAndCleared) {
+    auto store = open_store();
+    Account alice{"alice@chat.example", "pw", 0};
+    alice.msisdn = "+4915112345678";
+    ASSERT_TRUE(store->add(alice).ok());
+    ASSERT_TRUE(store->add({"bob@chat.example", "pw", 0}).ok());
+    EXPECT_EQ((*store->find("alice@chat.example"))->msisdn, "+4915112345678");
+    EXPECT_EQ((*store->find("bob@chat.example"))->msisdn, "");
+
+    ASSERT_TRUE(store->set_msisdn("BOB@chat.example", "+4917099999999").ok());
+    ASSERT_TRUE(store->set_msisdn("alice@chat.example", "").ok());
+    auto all = store->list();
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].msisdn, "");
+    EXPECT_EQ((*all)[1].msisdn, "+4917099999999");
+    // The password is untouched by it.
+    EXPECT_EQ((*all)[1].password, "pw");
+
+    auto missing = store->set_msisdn("nobody@chat.example", "+4915100000000");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("no account"), std::string::npos)
+        << missing.error().message;
+
+    if (std::system("command -v sqlite3 >/dev/null") != 0) GTEST_SKIP() << "no sqlite3 tool";
+    store.reset();
+    // A cleared number is NULL, not an empty string.
+    const std::string cmd = "test \"$(sqlite3 '" + path("accounts.db") +
+                            "' \"SELECT count(*) FROM accounts WHERE msisdn IS NULL\")\" = 1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+// A database of schema 1 (before issue 4) gains the msisdn column and keeps its accounts.
+TEST_F(StoreTest, SchemaOneIsUpgraded) {
+    if (std::system("command -v sqlite3 >/dev/null") != 0) GTEST_SKIP() << "no sqlite3 tool";
+    auto key = SecretKey::load_or_create(path("key"));
+    ASSERT_TRUE(key.ok());
+    std::string sealed_hex;
+    for (const char ch : key->seal("old password")) {
+        static constexpr char digits[] = "0123456789ABCDEF";
+        const auto c = static_cast<unsigned char>(ch);
+        sealed_hex += digits[c >> 4];
+        sealed_hex += digits[c & 0x0F];
+    }
+    const std::string cmd =
+        "sqlite3 '" + path("accounts.db") +
+        "' \"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        " INSERT INTO schema_version (version) VALUES (1);"
+        " CREATE TABLE accounts (user TEXT PRIMARY KEY NOT NULL, password BLOB NOT NULL,"
+        " created INTEGER NOT NULL) WITHOUT ROWID;"
+        " INSERT INTO accounts VALUES ('old@chat.example', X'" +
+        sealed_hex + "', 1600000000);\"";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    auto old = store->find("old@chat.example");
+    ASSERT_TRUE(old.ok() && old->has_value());
+    EXPECT_EQ((*old)->password, "old password");
+    EXPECT_EQ((*old)->created_unix, 1600000000);
+    EXPECT_EQ((*old)->msisdn, "");
+    ASSERT_TRUE(store->set_msisdn("old@chat.example", "+4915100000001").ok());
+    store.reset();
+
+    // Opening again finds schema 2 (no second ALTER) and the number.
+    store = open_store();
+    ASSERT_TRUE(store);
+    EXPECT_EQ((*store->find("old@chat.example"))->msisdn, "+4915100000001");
+    store.reset();
+    const std::string version = "test \"$(sqlite3 '" + path("accounts.db") +
+                                "' 'SELECT version FROM schema_version')\" = 2";
+    EXPECT_EQ(std::system(version.c_str()), 0);
+}
+
 TEST_F(StoreTest, UnopenableDatabaseIsAnError) {
     auto key = SecretKey::load_or_create(path("key"));
     auto store = onesoup::store::open_sqlite_account_store(path("no/such/dir/a.db"), *key);

@@ -17,6 +17,8 @@ struct Account {
     std::string user;      // "alice@chat.example": the XMPP bare JID, lower case (no "wv:")
     std::string password;  // in clear in memory only; encrypted in the database
     std::int64_t created_unix = 0;
+    // The phone's number (E.164, "+4915112345678") for SMS CIR (issue 4), "" if none is known.
+    std::string msisdn{};
 };
 
 // The key that encrypts passwords at rest (libsodium secretbox, XSalsa20-Poly1305). It lives in
@@ -45,6 +47,9 @@ class AccountStore {
     // Changes the password of an account; an error if there is none.
     [[nodiscard]] virtual Result<void> set_password(std::string_view user,
                                                     std::string_view password) = 0;
+    // Sets the account's phone number ("" clears it); an error if there is no such account.
+    [[nodiscard]] virtual Result<void> set_msisdn(std::string_view user,
+                                                  std::string_view msisdn) = 0;
     // Removes an account; false if there was none.
     [[nodiscard]] virtual Result<bool> remove(std::string_view user) = 0;
     // Every account, sorted by user (passwords included).

@@ -99,7 +99,7 @@ struct LoginOutcome {
     int code = 200;           // 200, or an IMPS status: 409 invalid password, 531 unknown user,
                               // 503 XMPP server unreachable, 516 domain not supported...
     std::string description;  // plain words for the phone's user when code != 200
-    std::string msisdn;       // the account's phone number, if it has one (for SMS CIR)
+    std::string msisdn{};     // the account's phone number, if it has one (for SMS CIR)
 };
 
 // Why a session ended.
