@@ -8,14 +8,31 @@
 // of random sessions back to back, and phones send chat messages to each other at --messages
 // per second (through onesoup, the XMPP server and back); the messages are counted when they
 // arrive in a poll. Prints logins/s, CSP transactions/s, latency p50/p99 and errors.
+//
+// CIR (issue 4): with --cir stcp|shttp the phones offer that method in ClientCapability; once
+// all are logged in, onesoup's memory is read (the sessions alone), then every phone opens the
+// CIR channel it was given (STCP: a TCP socket to TCPAddress:TCPPort with "HELO <SessionID>";
+// SHTTP: a GET of its CIR URL on a connection of its own, sent again after each answer) and the
+// memory is read again, so the figure per held channel is the difference / channels. With
+// --wakes R an XMPP client in this process (--xmpp-port, --buddy) then sends R chat messages per
+// second to random idle phones; each phone takes the WVCI line, polls, and answers the
+// NewMessage with MessageDelivered, as a woken phone does. The wake-up latency is the WVCI
+// arrival minus the moment the XMPP client wrote the message (one process, one clock); the end
+// to end time runs to the NewMessage in the poll answer. --echo adds a second XMPP client that
+// receives a copy of each message straight from the XMPP server: the latency of the XMPP server
+// alone, for comparison. Bytes on the phone's link per woken message are counted as HTTP and
+// STCP payload (headers included, TCP/IP headers not).
 
 // GCC 12 needs <utility> before Asio's headers.
 #include <utility>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -40,6 +57,9 @@
 #include "onesoup/imps/codec/version.hpp"
 #include "onesoup/imps/model/message.hpp"
 #include "onesoup/imps/model/primitives.hpp"
+#include "onesoup/xmpp/client_connection.hpp"
+#include "onesoup/xmpp/element.hpp"
+#include "onesoup/xmpp/jid.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -48,8 +68,12 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 namespace model = onesoup::imps::model;
 namespace codec = onesoup::imps::codec;
+namespace xmpp = onesoup::xmpp;
 
 namespace {
+
+// The CIR method the phones ask for (none: they poll, as before).
+enum class CirMode : std::uint8_t { none, stcp, shttp };
 
 struct Options {
     std::string host = "127.0.0.1";
@@ -71,6 +95,16 @@ struct Options {
     codec::CspVersion version = codec::CspVersion::v1_2;
     bool logout = false;
     double timeout_seconds = 30;
+    CirMode cir = CirMode::none;
+    double cir_ramp = 500;  // CIR channels opened per second
+    // The XMPP client that sends the wake-up messages (0 = none).
+    std::string xmpp_host = "127.0.0.1";
+    std::uint16_t xmpp_port = 0;
+    std::string buddy = "buddy@load.test";
+    std::string buddy_password = "secret";
+    std::string echo;  // a second account that gets a copy of each message (XMPP-only latency)
+    double wake_rate = 0;  // wake-up messages per second
+    double wake_seconds = 20;
 };
 
 [[noreturn]] void usage(int code) {
@@ -94,11 +128,26 @@ struct Options {
         "  --encoding xml|wbxml (default wbxml)   --csp 1.1|1.2|1.3 (default 1.2)\n"
         "  --timeout S          seconds to wait for any answer before counting an error (30)\n"
         "  --logout             log every phone out at the end\n"
+        "  --cir none|stcp|shttp  the CIR method the phones ask for and hold (default none)\n"
+        "  --cir-ramp R         CIR channels opened per second (default 500)\n"
+        "  --xmpp-port P        the XMPP server's c2s port on --xmpp-host (127.0.0.1): starts\n"
+        "                       the XMPP client that sends the wake-up messages\n"
+        "  --buddy JID          its account (default buddy@load.test)\n"
+        "  --buddy-password P   its password (default secret)\n"
+        "  --echo JID           a second account (same password) that gets a copy of each\n"
+        "                       message: the XMPP server's own latency, for comparison\n"
+        "  --wakes R            wake-up messages per second from the XMPP client (needs --cir)\n"
+        "  --wake-seconds S     how long the wake-ups run (default 20)\n"
         "Phases: logins are started at --ramp per second (at most --in-flight waiting); at each\n"
         "milestone the ramp pauses 3 s and onesoup's RSS is read (needs --pid). Then the blast:\n"
         "--concurrency workers send Polling-Requests (3 of 4) and KeepAlive-Requests back to\n"
         "back for --blast seconds, while phones send each other --messages chat messages per\n"
         "second; messages still on their way are then collected for up to 10 s.\n"
+        "With --cir, between the logins and the blast: onesoup's RSS is read (the sessions\n"
+        "alone), every phone opens its CIR channel, the RSS is read again; then, with --wakes,\n"
+        "the XMPP client sends messages to random idle phones for --wake-seconds (each phone\n"
+        "polls when its WVCI arrives), and the latencies and bytes per woken message are\n"
+        "printed. Use --blast 0 to leave the blast out.\n"
         "Exit status: 0 when every login and transaction succeeded and every message arrived,\n"
         "1 otherwise, 2 for a usage error.\n");
     std::exit(code);
@@ -169,13 +218,41 @@ Options parse(int argc, char** argv) {
             o.logout = true;
         else if (a == "--timeout")
             o.timeout_seconds = std::stod(next());
+        else if (a == "--cir") {
+            std::string m = next();
+            if (m == "none")
+                o.cir = CirMode::none;
+            else if (m == "stcp")
+                o.cir = CirMode::stcp;
+            else if (m == "shttp")
+                o.cir = CirMode::shttp;
+            else
+                usage(2);
+        } else if (a == "--cir-ramp")
+            o.cir_ramp = std::stod(next());
+        else if (a == "--xmpp-host")
+            o.xmpp_host = next();
+        else if (a == "--xmpp-port")
+            o.xmpp_port = static_cast<std::uint16_t>(std::stoul(next()));
+        else if (a == "--buddy")
+            o.buddy = next();
+        else if (a == "--buddy-password")
+            o.buddy_password = next();
+        else if (a == "--echo")
+            o.echo = next();
+        else if (a == "--wakes")
+            o.wake_rate = std::stod(next());
+        else if (a == "--wake-seconds")
+            o.wake_seconds = std::stod(next());
         else
             usage(2);
     }
     if (o.users == 0 || o.connections == 0 || o.concurrency == 0 || o.ramp <= 0 ||
         o.timeout_seconds <= 0 || o.logins_in_flight == 0 || o.blast_seconds < 0 ||
-        o.messages_per_second < 0)
+        o.messages_per_second < 0 || o.cir_ramp <= 0 || o.wake_rate < 0 || o.wake_seconds < 0)
         usage(2);
+    // Wake-ups need a channel to wake and an XMPP client to send them.
+    if (o.wake_rate > 0 && (o.cir == CirMode::none || o.xmpp_port == 0)) usage(2);
     std::sort(o.milestones.begin(), o.milestones.end());
     return o;
 }
@@ -204,12 +281,28 @@ struct Samples {
         auto index = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
         return us[index] / 1000.0;
     }
+    [[nodiscard]] double max_ms() const {
+        return us.empty() ? 0.0 : *std::max_element(us.begin(), us.end()) / 1000.0;
+    }
+    // "p50 A ms, p99 B ms, max C ms (N)"
+    [[nodiscard]] std::string summary() {
+        char buffer[160];
+        std::snprintf(buffer, sizeof buffer, "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)",
+                      percentile_ms(0.5), percentile_ms(0.99), max_ms(), us.size());
+        return buffer;
+    }
+};
+
+// Bytes one HTTP exchange moved (request and answer, headers included).
+struct Transfer {
+    std::size_t sent = 0;
+    std::size_t received = 0;
 };
 
 // One exchange waiting for a connection.
 struct Exchange {
     std::string body;
-    std::function<void(int status, std::string body)> done;
+    std::function<void(int status, std::string body, Transfer bytes)> done;
 };
 
 // A keep-alive HTTP connection that carries one exchange at a time.
@@ -225,6 +318,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     void run(Exchange exchange) {
         exchange_ = std::move(exchange);
+        transfer_ = {};
+        // onesoup closes keep-alive connections idle for long (between the phases): such a
+        // connection fails at once, and the exchange is tried again once on a new one.
+        reused_ = socket_.is_open();
         // An answer that never comes must not hang the run: close the socket, which ends the
         // pending operation with an error.
         timer_.expires_after(std::chrono::duration_cast<Clock::duration>(
@@ -254,18 +351,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
         request_.method(http::verb::post);
         request_.target(options_.path);
         request_.version(11);
-        request_.set(http::field::host, options_.host);
+        // RFC 9110 7.2: the port too; onesoup builds the STCP address and CIR URL from it.
+        request_.set(http::field::host, options_.port == "80"
+                                            ? options_.host
+                                            : options_.host + ":" + options_.port);
         request_.set(http::field::content_type,
                      std::string(codec::content_type(options_.version, options_.encoding)));
         request_.body() = exchange_.body;
         request_.prepare_payload();
         auto self = shared_from_this();
-        http::async_write(socket_, request_, [self](beast::error_code ec, std::size_t) {
+        http::async_write(socket_, request_, [self](beast::error_code ec, std::size_t sent) {
             if (ec) return self->fail(ec);
+            self->transfer_.sent = sent;
             self->response_ = {};
             http::async_read(self->socket_, self->buffer_, self->response_,
-                             [self](beast::error_code ec2, std::size_t) {
+                             [self](beast::error_code ec2, std::size_t received) {
                                  if (ec2) return self->fail(ec2);
+                                 self->transfer_.received = received;
                                  bool keep = self->response_.keep_alive();
                                  int status = static_cast<int>(self->response_.result_int());
                                  std::string body = std::move(self->response_.body());
@@ -280,14 +382,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void fail(beast::error_code ec) {
         beast::error_code ignored;
         socket_.close(ignored);
+        bool stale = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+        if (reused_ && stale) {
+            reused_ = false;
+            buffer_.clear();
+            auto self = shared_from_this();
+            asio::async_connect(socket_, endpoints_,
+                                [self](beast::error_code ec2, const tcp::endpoint&) {
+                                    if (ec2) return self->finish(0, ec2.message());
+                                    self->write();
+                                });
+            return;
+        }
         finish(0, ec.message());
     }
     void finish(int status, std::string body) {
         timer_.cancel();
         auto done = std::move(exchange_.done);
         exchange_ = {};
+        buffer_.clear();
         idle_(shared_from_this());
-        if (done) done(status, std::move(body));
+        if (done) done(status, std::move(body), transfer_);
     }
 
     tcp::socket socket_;
@@ -299,6 +415,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     http::request<http::string_body> request_;
     http::response<http::string_body> response_;
     Exchange exchange_;
+    Transfer transfer_;
+    bool reused_ = false;
 };
 
 // A pool of connections and a queue of exchanges waiting for one.
@@ -314,6 +432,13 @@ class Pool {
         }
     }
     void post(std::string body, std::function<void(int, std::string)> done) {
+        post_counted(std::move(body), [done = std::move(done)](int status, std::string answer,
+                                                               Transfer) {
+            done(status, std::move(answer));
+        });
+    }
+    // The same, and the exchange's bytes on the wire.
+    void post_counted(std::string body, std::function<void(int, std::string, Transfer)> done) {
         Exchange exchange{std::move(body), std::move(done)};
         if (idle_.empty()) {
             waiting_.push_back(std::move(exchange));
@@ -338,6 +463,170 @@ class Pool {
     std::deque<Exchange> waiting_;
 };
 
+// What a phone's CIR channel reports to the load program (one object shared by all phones).
+struct CirEvents {
+    // The channel is up: STCP answered the HELO with OK; SHTTP wrote its first GET.
+    std::function<void(std::size_t phone)> up;
+    // A wake-up: the WVCI line (without line end) and the bytes it took on the link (STCP: the
+    // line; SHTTP: the GET that was held and its answer).
+    std::function<void(std::size_t phone, std::string line, std::size_t bytes)> wake;
+    // The channel failed or closed; `why` in plain words.
+    std::function<void(std::size_t phone, std::string why)> lost;
+};
+
+// One phone's STCP channel (CSP Transport Binding 1.2 section 8.1.3): connect, "HELO
+// <SessionID>\r\n", then read lines: "OK" answers, "WVCI ..." wakes.
+class StcpChannel : public std::enable_shared_from_this<StcpChannel> {
+  public:
+    StcpChannel(asio::io_context& io, std::size_t phone, const CirEvents& events)
+        : socket_(io), phone_(phone), events_(events) {}
+
+    void start(const tcp::endpoint& endpoint, const std::string& session_id) {
+        out_ = "HELO " + session_id + "\r\n";
+        auto self = shared_from_this();
+        socket_.async_connect(endpoint, [self](beast::error_code ec) {
+            if (ec) return self->lost("STCP connect: " + ec.message());
+            asio::async_write(self->socket_, asio::buffer(self->out_),
+                              [self](beast::error_code ec2, std::size_t) {
+                                  if (ec2) return self->lost("STCP HELO: " + ec2.message());
+                                  self->read();
+                              });
+        });
+    }
+    void close() {
+        closing_ = true;
+        beast::error_code ignored;
+        socket_.close(ignored);
+    }
+
+  private:
+    void read() {
+        auto self = shared_from_this();
+        asio::async_read_until(
+            socket_, asio::dynamic_buffer(in_), "\r\n",
+            [self](beast::error_code ec, std::size_t n) {
+                if (ec) {
+                    return self->lost(ec == asio::error::eof ? "STCP closed by onesoup"
+                                                             : "STCP read: " + ec.message());
+                }
+                std::string line = self->in_.substr(0, n - 2);
+                self->in_.erase(0, n);
+                if (line == "OK") {
+                    if (!self->up_) {
+                        self->up_ = true;
+                        self->events_.up(self->phone_);
+                    }
+                } else if (line.rfind("WVCI", 0) == 0) {
+                    self->events_.wake(self->phone_, line, n);
+                } else {
+                    return self->lost("STCP: unexpected line \"" + line.substr(0, 40) + "\"");
+                }
+                self->read();
+            });
+    }
+    void lost(std::string why) {
+        if (closing_) return;
+        closing_ = true;
+        beast::error_code ignored;
+        socket_.close(ignored);
+        events_.lost(phone_, std::move(why));
+    }
+
+    tcp::socket socket_;
+    std::size_t phone_;
+    const CirEvents& events_;
+    std::string out_;
+    std::string in_;
+    bool up_ = false;
+    bool closing_ = false;
+};
+
+// One phone's SHTTP channel: GET of its CIR URL on a connection of its own, held by onesoup
+// until there is news (200 with the WVCI line) or the hold time passes (204); sent again at
+// once after each answer, as Android's HttpCirChannel does (it waits up to 10 s).
+class ShttpChannel : public std::enable_shared_from_this<ShttpChannel> {
+  public:
+    ShttpChannel(asio::io_context& io, std::size_t phone, const CirEvents& events)
+        : socket_(io), phone_(phone), events_(events) {}
+
+    void start(const tcp::endpoint& endpoint, std::string host, std::string target) {
+        endpoint_ = endpoint;
+        request_.method(http::verb::get);
+        request_.target(target);
+        request_.version(11);
+        request_.set(http::field::host, host);
+        request_.set(http::field::user_agent, "onesoup-load");
+        connect();
+    }
+    void close() {
+        closing_ = true;
+        beast::error_code ignored;
+        socket_.close(ignored);
+    }
+
+  private:
+    void connect() {
+        auto self = shared_from_this();
+        socket_.async_connect(endpoint_, [self](beast::error_code ec) {
+            if (ec) return self->lost("SHTTP connect: " + ec.message());
+            self->get();
+        });
+    }
+    void get() {
+        auto self = shared_from_this();
+        http::async_write(socket_, request_, [self](beast::error_code ec, std::size_t sent) {
+            if (ec) return self->lost("SHTTP GET: " + ec.message());
+            self->get_bytes_ = sent;
+            if (!self->up_) {
+                self->up_ = true;
+                self->events_.up(self->phone_);
+            }
+            self->response_ = {};
+            http::async_read(self->socket_, self->buffer_, self->response_,
+                             [self](beast::error_code ec2, std::size_t received) {
+                                 self->answered(ec2, received);
+                             });
+        });
+    }
+    void answered(beast::error_code ec, std::size_t received) {
+        if (ec) {
+            return lost(ec == http::error::end_of_stream ? "SHTTP closed by onesoup"
+                                                         : "SHTTP read: " + ec.message());
+        }
+        int status = static_cast<int>(response_.result_int());
+        if (status == 200) {
+            events_.wake(phone_, response_.body(), get_bytes_ + received);
+        } else if (status != 204) {
+            return lost("SHTTP answer HTTP " + std::to_string(status));
+        }
+        buffer_.clear();
+        if (!response_.keep_alive()) {
+            beast::error_code ignored;
+            socket_.close(ignored);
+            return connect();
+        }
+        get();
+    }
+    void lost(std::string why) {
+        if (closing_) return;
+        closing_ = true;
+        beast::error_code ignored;
+        socket_.close(ignored);
+        events_.lost(phone_, std::move(why));
+    }
+
+    tcp::socket socket_;
+    std::size_t phone_;
+    const CirEvents& events_;
+    tcp::endpoint endpoint_;
+    http::request<http::empty_body> request_;
+    http::response<http::string_body> response_;
+    beast::flat_buffer buffer_;
+    std::size_t get_bytes_ = 0;
+    bool up_ = false;
+    bool closing_ = false;
+};
+
 struct Phone {
     std::string user_id;
     std::string session_id;
@@ -345,6 +634,26 @@ struct Phone {
     bool logged_in = false;
     bool busy = false;
     std::uint32_t expected = 0;  // messages accepted for this phone and not yet polled
+    // CIR: what ClientCapability agreed, the open channel, the wake-up message out (if any).
+    std::string tcp_address;
+    std::uint16_t tcp_port = 0;
+    std::string cir_url;
+    std::shared_ptr<StcpChannel> stcp;
+    std::shared_ptr<ShttpChannel> shttp;
+    std::optional<std::size_t> wake;  // index into Load::wakes_
+    bool cir_up = false;              // the channel is open (HELO answered / GET written)
+    bool poll_again = false;          // a WVCI came while a request was in flight
+    int empty_polls = 0;              // polls since the WVCI that did not bring the message
+};
+
+// One wake-up message from the XMPP client to a phone.
+struct Wake {
+    std::size_t phone = 0;
+    Clock::time_point sent{};
+    bool woken = false;
+    bool delivered = false;
+    std::size_t link_bytes = 0;  // on the phone's link: CIR + polls + MessageDelivered
+    Clock::time_point echo_sent{};  // when the copy to the echo client was written
 };
 
 // The result code of a response primitive, if it has one.
@@ -369,6 +678,13 @@ class Load {
             std::snprintf(buffer, sizeof buffer, options_.user_format.c_str(), options_.first + i);
             phones_[i].user_id = std::string("wv:") + buffer;
         }
+        cir_events_.up = [this](std::size_t index) { channel_up(index); };
+        cir_events_.wake = [this](std::size_t index, std::string line, std::size_t bytes) {
+            on_wake(index, line, bytes);
+        };
+        cir_events_.lost = [this](std::size_t index, std::string why) {
+            channel_lost(index, why);
+        };
     }
 
     void start() {
@@ -382,6 +698,7 @@ class Load {
         if (options_.pid > 0)
             std::printf("onesoup RSS before: %.1f MiB\n",
                         static_cast<double>(baseline_rss_) / 1048576.0);
+        if (options_.xmpp_port != 0) start_xmpp();
         tick();
     }
 
@@ -397,7 +714,7 @@ class Load {
             "p50 %.1f ms, p99 %.1f ms\n",
             login_latency_.percentile_ms(0.5), login_latency_.percentile_ms(0.99));
         double blast = std::chrono::duration<double>(blast_end_ - blast_start_).count();
-        if (blast > 0 && workers_ > 0) {
+        if (options_.blast_seconds > 0 && blast > 0 && workers_ > 0) {
             std::printf(
                 "blast: %llu Polling/KeepAlive transactions in %.1f s: %.0f "
                 "transactions/s (%zu workers back to back)\n",
@@ -423,11 +740,13 @@ class Load {
                 "memory at %zu sessions: RSS +%.1f MiB over the start, %.1f KiB per "
                 "session\n",
                 count, bytes / 1048576.0, bytes / 1024.0 / static_cast<double>(count));
+        if (options_.cir != CirMode::none) report_cir();
+        if (options_.wake_rate > 0) report_wakes();
         std::printf("errors: %llu", static_cast<unsigned long long>(errors_));
         for (const auto& [what, n] : error_kinds_)
             std::printf(" [%s: %llu]", what.c_str(), static_cast<unsigned long long>(n));
         std::printf("\n");
-        bool lost = messages_received_ < messages_sent_;
+        bool lost = messages_received_ < messages_sent_ || wakes_delivered_ < wakes_sent_;
         if (lost)
             std::printf("messages lost: %llu\n",
                         static_cast<unsigned long long>(messages_sent_ - messages_received_));
@@ -435,7 +754,78 @@ class Load {
     }
 
   private:
-    enum class Phase { ramp, settle, blast, drain, logout, done };
+    enum class Phase {
+        ramp,
+        settle,
+        sessions_settle,
+        cir_open,
+        cir_settle,
+        wake,
+        wake_drain,
+        blast,
+        drain,
+        logout,
+        done
+    };
+
+    void report_cir() {
+        std::printf("CIR %s: %zu channels up at the end, %zu never came up, %zu lost after; "
+                    "opened in %.1f s\n",
+                    cir_name(), channels_up_, channels_failed_, channels_lost_,
+                    cir_open_seconds_);
+        if (options_.pid <= 0 || logged_in_ == 0) return;
+        double sessions = static_cast<double>(sessions_rss_) - static_cast<double>(baseline_rss_);
+        double channels = static_cast<double>(cir_rss_) - static_cast<double>(sessions_rss_);
+        std::printf("memory, %zu sessions alone: RSS %.1f MiB, +%.1f MiB over the start: %.1f KiB "
+                    "per session\n",
+                    logged_in_, static_cast<double>(sessions_rss_) / 1048576.0,
+                    sessions / 1048576.0, sessions / 1024.0 / static_cast<double>(logged_in_));
+        std::size_t held = channels_up_ + channels_lost_;  // up when the memory was read
+        if (held > 0)
+            std::printf("memory, %zu held %s channels: RSS %.1f MiB, +%.1f MiB over the sessions "
+                        "alone: %.0f bytes (%.2f KiB) per held channel\n",
+                        held, cir_name(), static_cast<double>(cir_rss_) / 1048576.0,
+                        channels / 1048576.0, channels / static_cast<double>(held),
+                        channels / 1024.0 / static_cast<double>(held));
+    }
+
+    void report_wakes() {
+        double seconds = std::chrono::duration<double>(wake_end_ - wake_start_).count();
+        auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+        std::printf("wake-ups: %llu messages written by the XMPP client (%llu skipped: no idle "
+                    "phone), %llu woken, %llu delivered, in %.1f s\n",
+                    u(wakes_sent_), u(wakes_skipped_), u(wakes_woken_), u(wakes_delivered_),
+                    seconds);
+        std::printf("WVCI lines: %llu (%llu with no wake-up message waiting); polls after a "
+                    "wake: %llu\n",
+                    u(wvci_received_), u(unexpected_wakes_), u(wake_polls_));
+        std::printf("wake latency (XMPP write -> WVCI at the phone): %s\n",
+                    wake_latency_.summary().c_str());
+        std::printf("end to end (XMPP write -> NewMessage in the poll answer): %s\n",
+                    end_to_end_.summary().c_str());
+        if (!options_.echo.empty())
+            std::printf("XMPP server alone (XMPP write -> copy at a second XMPP client): %s\n",
+                        echo_latency_.summary().c_str());
+        auto avg = [](std::uint64_t sum, std::uint64_t n) {
+            return n == 0 ? 0.0 : static_cast<double>(sum) / static_cast<double>(n);
+        };
+        // Everything the phones' links carried in the wake phase, per message delivered (a
+        // second wake or poll of a message counts too).
+        std::uint64_t all = cir_bytes_ + poll_sent_ + poll_received_ + delivered_sent_ +
+                            delivered_received_;
+        std::printf("bytes on the phone's link per delivered message: %.0f in all (%.0f in the "
+                    "exchanges of the message itself)\n",
+                    avg(all, wakes_delivered_), avg(woken_bytes_, woken_counted_));
+        std::printf("  per exchange: CIR %.0f (%s) x %.2f per message, poll request %.0f + "
+                    "answer %.0f x %.2f, MessageDelivered request + answer %.0f x %.2f "
+                    "(HTTP/STCP payload with headers)\n",
+                    avg(cir_bytes_, cir_lines_),
+                    options_.cir == CirMode::stcp ? "the WVCI line" : "held GET + 200 answer",
+                    avg(cir_lines_, wakes_delivered_), avg(poll_sent_, wake_polls_),
+                    avg(poll_received_, wake_polls_), avg(wake_polls_, wakes_delivered_),
+                    avg(delivered_sent_ + delivered_received_, delivered_exchanges_),
+                    avg(delivered_exchanges_, wakes_delivered_));
+    }
 
     void error(const std::string& what) {
         ++errors_;
@@ -488,7 +878,7 @@ class Load {
             }
             if (next_login_ == phones_.size() && logins_in_flight_ == 0 && !milestone_due()) {
                 ramp_done_ = now;
-                start_blast(now);
+                after_logins(now);
             }
         } else if (phase_ == Phase::settle && now >= settle_until_) {
             auto rss = rss_bytes(options_.pid);
@@ -502,6 +892,57 @@ class Load {
             }
             paused_seconds_ += std::chrono::duration<double>(now - pause_started_).count();
             phase_ = Phase::ramp;
+        } else if (phase_ == Phase::sessions_settle && now >= settle_until_) {
+            sessions_rss_ = rss_bytes(options_.pid);
+            if (options_.pid > 0)
+                std::printf("memory with %zu sessions, no CIR channel: RSS %.1f MiB\n", logged_in_,
+                            static_cast<double>(sessions_rss_) / 1048576.0);
+            std::printf("opening %zu %s channels at %.0f/s\n", live_.size(), cir_name(),
+                        options_.cir_ramp);
+            phase_ = Phase::cir_open;
+            cir_started_ = now;
+        } else if (phase_ == Phase::cir_open) {
+            double elapsed = std::chrono::duration<double>(now - cir_started_).count();
+            auto due = static_cast<std::size_t>(elapsed * options_.cir_ramp) + 1;
+            while (next_channel_ < live_.size() && next_channel_ < due)
+                open_channel(live_[next_channel_++]);
+            bool all = next_channel_ == live_.size() &&
+                       channels_up_ + channels_failed_ >= live_.size();
+            // Channels that neither come up nor fail must not stall the run.
+            bool late = elapsed > static_cast<double>(live_.size()) / options_.cir_ramp + 30;
+            if (all || late) {
+                if (!all) error("CIR channels not up 30 s after the last was opened");
+                cir_open_seconds_ = elapsed;
+                phase_ = Phase::cir_settle;
+                settle_until_ = now + std::chrono::seconds(3);
+            }
+        } else if (phase_ == Phase::cir_settle && now >= settle_until_) {
+            cir_rss_ = rss_bytes(options_.pid);
+            if (options_.pid > 0)
+                std::printf("memory with %zu sessions and %zu %s channels: RSS %.1f MiB\n",
+                            logged_in_, channels_up_, cir_name(),
+                            static_cast<double>(cir_rss_) / 1048576.0);
+            if (options_.wake_rate > 0)
+                start_wakes(now);
+            else
+                start_blast(now);
+        } else if (phase_ == Phase::wake) {
+            if (now >= wake_deadline_) {
+                phase_ = Phase::wake_drain;
+                drain_deadline_ = now + std::chrono::seconds(10);
+            } else {
+                double elapsed = std::chrono::duration<double>(now - wake_start_).count();
+                auto due = static_cast<std::uint64_t>(elapsed * options_.wake_rate);
+                while (wakes_started_ < due) {
+                    ++wakes_started_;
+                    send_wake();
+                }
+            }
+        } else if (phase_ == Phase::wake_drain) {
+            if ((wakes_pending_ == 0 && wake_in_flight_ == 0) || now >= drain_deadline_) {
+                wake_end_ = now;
+                start_blast(now);
+            }
         } else if (phase_ == Phase::blast) {
             if (now >= blast_deadline_) {
                 if (blast_in_flight_ == 0) {
@@ -544,7 +985,10 @@ class Load {
                 static_cast<unsigned long long>(errors_));
             std::fflush(stdout);
         }
-        if (phase_ == Phase::done) return;
+        if (phase_ == Phase::done) {
+            close_channels();
+            return;
+        }
         timer_.expires_after(std::chrono::milliseconds(10));
         timer_.async_wait([this](beast::error_code ec) {
             if (!ec) tick();
@@ -598,6 +1042,9 @@ class Load {
         list.accepted_content_length = 10000;
         list.multi_trans = 1;
         list.initial_delivery_method = model::DeliveryMethod::push;
+        if (options_.cir == CirMode::stcp) list.supported_cir_methods = {model::CirMethod::stcp};
+        if (options_.cir == CirMode::shttp)
+            list.supported_cir_methods = {model::CirMethod::shttp};
         caps.client_id.url = "WV:onesoup-load";
         caps.capabilities = list;
         pool_.post(encode(p, caps, next_tid(p)), [this, index](int s, std::string b) {
@@ -609,14 +1056,373 @@ class Load {
                 error("capability answer HTTP " + std::to_string(s));
                 return;
             }
+            if (options_.cir != CirMode::none && !take_agreed_cir(index, *cm)) {
+                ++login_failed_;
+                return;
+            }
             phones_[index].logged_in = true;
             live_.push_back(index);
             ++logged_in_;
         });
     }
 
-    void start_blast(Clock::time_point now) {
+    // After the last login: the CIR phases first when the phones use CIR.
+    void after_logins(Clock::time_point now) {
+        if (options_.cir == CirMode::none) return start_blast(now);
         std::printf("all logins done: %zu sessions\n", logged_in_);
+        phase_ = Phase::sessions_settle;
+        settle_until_ = now + std::chrono::seconds(3);
+    }
+
+    [[nodiscard]] const char* cir_name() const {
+        return options_.cir == CirMode::stcp ? "STCP" : "SHTTP";
+    }
+
+    // Keeps what ClientCapability-Response agreed for the phone's CIR method; false (an error
+    // counted) if onesoup did not agree it.
+    bool take_agreed_cir(std::size_t index, const model::Message& m) {
+        const auto* r =
+            std::get_if<model::ClientCapabilityResponse>(&m.transactions.front().content);
+        if (!r || !r->capabilities) {
+            error("capability answer without an agreed capability list");
+            return false;
+        }
+        const model::CapabilityList& caps = *r->capabilities;
+        auto want =
+            options_.cir == CirMode::stcp ? model::CirMethod::stcp : model::CirMethod::shttp;
+        const auto& agreed = caps.supported_cir_methods;
+        if (std::find(agreed.begin(), agreed.end(), want) == agreed.end()) {
+            error(std::string(cir_name()) + " not agreed");
+            return false;
+        }
+        Phone& p = phones_[index];
+        if (want == model::CirMethod::stcp) {
+            if (!caps.tcp_port || *caps.tcp_port <= 0 || *caps.tcp_port > 65535) {
+                error("STCP agreed without a TCPPort");
+                return false;
+            }
+            p.tcp_address = caps.tcp_address.value_or(options_.host);
+            p.tcp_port = static_cast<std::uint16_t>(*caps.tcp_port);
+        } else {
+            if (!caps.cir_url || caps.cir_url->url.empty()) {
+                error("SHTTP agreed without a CIR URL");
+                return false;
+            }
+            p.cir_url = caps.cir_url->url;
+        }
+        return true;
+    }
+
+    // Opens the phone's CIR channel to where ClientCapability said.
+    void open_channel(std::size_t index) {
+        Phone& p = phones_[index];
+        beast::error_code ec;
+        if (options_.cir == CirMode::stcp) {
+            auto address = asio::ip::make_address(p.tcp_address, ec);
+            if (ec) return channel_lost(index, "TCPAddress is not an IP address");
+            p.stcp = std::make_shared<StcpChannel>(io_, index, cir_events_);
+            p.stcp->start(tcp::endpoint(address, p.tcp_port), p.session_id);
+            return;
+        }
+        // http://host[:port]/path (the load program does not resolve names here).
+        const std::string& url = p.cir_url;
+        if (url.rfind("http://", 0) != 0) return channel_lost(index, "CIR URL is not http://");
+        auto slash = url.find('/', 7);
+        std::string hostport = url.substr(7, slash == std::string::npos ? slash : slash - 7);
+        std::string target = slash == std::string::npos ? "/" : url.substr(slash);
+        std::string host = hostport;
+        std::uint16_t port = 80;
+        if (auto colon = hostport.rfind(':');
+            colon != std::string::npos && hostport.find(']', colon) == std::string::npos) {
+            host = hostport.substr(0, colon);
+            port = static_cast<std::uint16_t>(std::strtoul(hostport.c_str() + colon + 1,
+                                                           nullptr, 10));
+        }
+        if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+        auto address = asio::ip::make_address(host, ec);
+        if (ec || port == 0) return channel_lost(index, "CIR URL host is not IP:port");
+        p.shttp = std::make_shared<ShttpChannel>(io_, index, cir_events_);
+        p.shttp->start(tcp::endpoint(address, port), hostport, target);
+    }
+
+    void channel_up(std::size_t index) {
+        phones_[index].cir_up = true;
+        ++channels_up_;
+    }
+
+    void channel_lost(std::size_t index, const std::string& why) {
+        Phone& p = phones_[index];
+        if (p.cir_up) {
+            p.cir_up = false;
+            ++channels_lost_;
+            --channels_up_;
+        } else {
+            ++channels_failed_;
+        }
+        error(why);
+    }
+
+    // Closes every CIR channel and the XMPP clients, so that the event loop runs dry.
+    void close_channels() {
+        for (auto& p : phones_) {
+            if (p.stcp) p.stcp->close();
+            if (p.shttp) p.shttp->close();
+        }
+        if (buddy_) buddy_->close();
+        if (echo_) echo_->close();
+    }
+
+    // The XMPP clients that send the wake-up messages (and receive the copies).
+    void start_xmpp() {
+        auto sasl = xmpp::SaslContext::create();
+        if (!sasl) throw std::runtime_error("libgsasl: " + sasl.error().message);
+        sasl_ = std::move(*sasl);
+        auto tls = xmpp::TlsContext::create(false);
+        if (!tls) throw std::runtime_error("OpenSSL: " + tls.error().message);
+        tls_ = std::move(*tls);
+        xmpp_ = std::make_unique<xmpp::ClientContext>(io_, *tls_, *sasl_);
+        buddy_ = connect_xmpp(options_.buddy, [this] {
+            buddy_bound_ = true;
+            buddy_->send(xmpp::Element("presence", xmpp::ns::client));
+        });
+        if (!options_.echo.empty()) {
+            echo_ = connect_xmpp(options_.echo, [this] {
+                echo_bound_ = true;
+                echo_->send(xmpp::Element("presence", xmpp::ns::client));
+            });
+        }
+    }
+
+    std::shared_ptr<xmpp::ClientConnection> connect_xmpp(const std::string& jid,
+                                                         std::function<void()> bound) {
+        auto parsed = xmpp::Jid::parse(jid + "/load");
+        if (!parsed) throw std::runtime_error("bad JID " + jid);
+        xmpp::ClientConfig c;
+        c.jid = *parsed;
+        c.password = options_.buddy_password;
+        // Loopback benchmark: no TLS, so the XMPP side costs little CPU next to onesoup's.
+        c.tls = xmpp::ClientConfig::Tls::off;
+        c.allow_plain_without_tls = true;
+        c.release_parser_when_idle = false;
+        xmpp::ConnectionOptions o;
+        o.host = options_.xmpp_host;
+        o.port = options_.xmpp_port;
+        xmpp::ConnectionHandler h;
+        h.on_bound = [bound = std::move(bound)](const xmpp::Jid&) { bound(); };
+        h.on_stanza = [this](const xmpp::Element& e) { on_xmpp_stanza(e); };
+        h.on_failed = [this, jid](const std::string& why) {
+            std::fprintf(stderr, "onesoup-load: XMPP client %s failed: %s\n", jid.c_str(),
+                         why.c_str());
+            error("XMPP client failed");
+        };
+        auto conn = xmpp::ClientConnection::create(*xmpp_, std::move(c), std::move(o),
+                                                   std::move(h));
+        conn->start();
+        return conn;
+    }
+
+    // A copy of a wake-up message at the echo client: the XMPP server's own latency.
+    void on_xmpp_stanza(const xmpp::Element& e) {
+        if (!e.is("message", xmpp::ns::client)) return;
+        const xmpp::Element* body = e.child("body", xmpp::ns::client);
+        if (!body || body->text.rfind("echo ", 0) != 0) return;
+        std::size_t seq = std::strtoul(body->text.c_str() + 5, nullptr, 10);
+        if (seq < wakes_.size()) echo_latency_.add(Clock::now() - wakes_[seq].echo_sent);
+    }
+
+    void start_wakes(Clock::time_point now) {
+        if (!buddy_bound_) {
+            error("XMPP client not logged in: no wake-ups");
+            return start_blast(now);
+        }
+        std::printf("wake-ups: %.0f messages/s from %s to random idle phones for %.0f s\n",
+                    options_.wake_rate, options_.buddy.c_str(), options_.wake_seconds);
+        phase_ = Phase::wake;
+        wake_start_ = now;
+        wake_deadline_ = now + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(options_.wake_seconds));
+    }
+
+    // One message from the XMPP client to a random phone that is idle (no message of ours on
+    // its way, no request in flight) and holds its CIR channel.
+    void send_wake() {
+        if (live_.empty()) return;
+        std::uniform_int_distribution<std::size_t> pick(0, live_.size() - 1);
+        std::optional<std::size_t> chosen;
+        for (int tries = 0; tries < 32 && !chosen; ++tries) {
+            std::size_t index = live_[pick(rng_)];
+            const Phone& p = phones_[index];
+            if (!p.wake && !p.busy && p.cir_up) chosen = index;
+        }
+        if (!chosen) {
+            ++wakes_skipped_;
+            return;
+        }
+        Phone& p = phones_[*chosen];
+        std::size_t seq = wakes_.size();
+        wakes_.push_back(Wake{});
+        Wake& w = wakes_.back();
+        w.phone = *chosen;
+        p.wake = seq;
+        p.empty_polls = 0;
+        ++wakes_pending_;
+        xmpp::Element m("message", xmpp::ns::client);
+        m.set_attr("to", p.user_id.substr(3)).set_attr("type", "chat");
+        m.add_text_child("body", xmpp::ns::client, "wake " + std::to_string(seq));
+        w.sent = Clock::now();
+        buddy_->send(m);
+        ++wakes_sent_;
+        if (echo_ && echo_bound_) {
+            xmpp::Element copy("message", xmpp::ns::client);
+            copy.set_attr("to", options_.echo).set_attr("type", "chat");
+            copy.add_text_child("body", xmpp::ns::client, "echo " + std::to_string(seq));
+            w.echo_sent = Clock::now();
+            buddy_->send(copy);
+        }
+    }
+
+    // A WVCI line on the phone's channel: check it, time it, poll.
+    void on_wake(std::size_t index, const std::string& line, std::size_t bytes) {
+        auto now = Clock::now();
+        ++wvci_received_;
+        Phone& p = phones_[index];
+        // "WVCI <version> <cookie>": the cookie is the one the phone gave at login (S60 and
+        // Android check it).
+        std::string cookie = "wv:load." + std::to_string(index);
+        auto space = line.rfind(' ');
+        if (space == std::string::npos || line.compare(space + 1, std::string::npos, cookie) != 0)
+            error("WVCI line without the phone's cookie");
+        cir_bytes_ += bytes;
+        ++cir_lines_;
+        if (p.wake) {
+            Wake& w = wakes_[*p.wake];
+            w.link_bytes += bytes;
+            if (!w.woken) {
+                w.woken = true;
+                ++wakes_woken_;
+                wake_latency_.add(now - w.sent);
+            }
+        } else {
+            ++unexpected_wakes_;
+        }
+        wake_poll(index);
+    }
+
+    // The woken phone's Polling-Request.
+    void wake_poll(std::size_t index) {
+        Phone& p = phones_[index];
+        if (p.busy) {
+            p.poll_again = true;
+            return;
+        }
+        p.busy = true;
+        ++wake_in_flight_;
+        pool_.post_counted(encode(p, model::PollingRequest{}, next_tid(p)),
+                           [this, index](int status, std::string body, Transfer bytes) {
+                               --wake_in_flight_;
+                               Phone& ph = phones_[index];
+                               ph.busy = false;
+                               ++transactions_;
+                               ++wake_polls_;
+                               poll_sent_ += bytes.sent;
+                               poll_received_ += bytes.received;
+                               if (ph.wake) wakes_[*ph.wake].link_bytes += bytes.sent + bytes.received;
+                               if (status != 200)
+                                   error("poll HTTP " + std::to_string(status));
+                               else if (!body.empty())
+                                   take_wake_answer(index, body);
+                               after_wake_exchange(index);
+                           });
+    }
+
+    // Finds the wake-up message in an answer and answers it with MessageDelivered.
+    void take_wake_answer(std::size_t index, const std::string& body) {
+        auto m = decode(body);
+        if (!m) return error("undecodable answer");
+        if (m->poll && *m->poll) phones_[index].poll_again = true;
+        for (const auto& t : m->transactions) {
+            if (auto code = code_of(t.content); code && *code != 200)
+                error("result " + std::to_string(*code));
+            const auto* nm = std::get_if<model::NewMessage>(&t.content);
+            if (!nm) continue;
+            auto now = Clock::now();
+            const std::string text = nm->content_data.value_or("");
+            Phone& p = phones_[index];
+            std::optional<std::size_t> seq;
+            if (text.rfind("wake ", 0) == 0) seq = std::strtoul(text.c_str() + 5, nullptr, 10);
+            if (seq && p.wake && *seq == *p.wake) {
+                Wake& w = wakes_[*seq];
+                w.delivered = true;
+                ++wakes_delivered_;
+                if (w.woken) end_to_end_.add(now - w.sent);
+            } else {
+                error("a message that was not the phone's wake-up");
+            }
+            model::MessageDelivered delivered;
+            delivered.message_id = nm->message_info.message_id.value_or("");
+            model::Message reply;
+            reply.version = options_.version;
+            reply.session.session_id = p.session_id;
+            model::Transaction rt;
+            rt.descriptor.mode = model::TransactionMode::response;
+            rt.descriptor.id = t.descriptor.id;
+            rt.content = delivered;
+            reply.transactions.push_back(std::move(rt));
+            p.busy = true;
+            ++wake_in_flight_;
+            pool_.post_counted(
+                encode_message(reply),
+                [this, index, seq](int status, std::string answer, Transfer bytes) {
+                    --wake_in_flight_;
+                    Phone& ph = phones_[index];
+                    ph.busy = false;
+                    ++transactions_;
+                    delivered_sent_ += bytes.sent;
+                    delivered_received_ += bytes.received;
+                    ++delivered_exchanges_;
+                    if (seq && *seq < wakes_.size()) wakes_[*seq].link_bytes +=
+                        bytes.sent + bytes.received;
+                    if (status != 200) error("MessageDelivered HTTP " + std::to_string(status));
+                    if (seq && ph.wake && *ph.wake == *seq) {
+                        if (wakes_[*seq].woken) {
+                            woken_bytes_ += wakes_[*seq].link_bytes;
+                            ++woken_counted_;
+                        }
+                        ph.wake.reset();
+                        --wakes_pending_;
+                    }
+                    if (status == 200 && !answer.empty()) take_wake_answer(index, answer);
+                    after_wake_exchange(index);
+                });
+        }
+    }
+
+    // After a poll or MessageDelivered of a woken phone: poll again if asked (Poll=T, a WVCI
+    // during the request), or while the message the WVCI announced has not come.
+    void after_wake_exchange(std::size_t index) {
+        Phone& p = phones_[index];
+        if (p.busy) return;
+        if (p.poll_again) {
+            p.poll_again = false;
+            return wake_poll(index);
+        }
+        if (p.wake && wakes_[*p.wake].woken && !wakes_[*p.wake].delivered) {
+            if (++p.empty_polls > 50) {
+                error("woken, but the message was not in 50 polls");
+                p.wake.reset();
+                --wakes_pending_;
+                return;
+            }
+            auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+            timer->async_wait([this, index, timer](beast::error_code ec) {
+                if (!ec) wake_poll(index);
+            });
+        }
+    }
+
+    void start_blast(Clock::time_point now) {
+        if (options_.cir == CirMode::none)
+            std::printf("all logins done: %zu sessions\n", logged_in_);
         phase_ = Phase::blast;
         blast_start_ = now;
         blast_deadline_ = now + std::chrono::duration_cast<Clock::duration>(
@@ -809,6 +1615,25 @@ class Load {
     std::map<std::size_t, double> memory_;
     std::map<std::string, std::uint64_t> error_kinds_;
     Samples login_latency_, tx_latency_;
+    // CIR
+    CirEvents cir_events_;
+    Clock::time_point cir_started_, wake_start_, wake_deadline_, wake_end_;
+    double cir_open_seconds_ = 0;
+    std::uint64_t sessions_rss_ = 0, cir_rss_ = 0;
+    std::size_t next_channel_ = 0, channels_up_ = 0, channels_failed_ = 0, channels_lost_ = 0;
+    std::unique_ptr<xmpp::SaslContext> sasl_;
+    std::unique_ptr<xmpp::TlsContext> tls_;
+    std::unique_ptr<xmpp::ClientContext> xmpp_;
+    std::shared_ptr<xmpp::ClientConnection> buddy_, echo_;
+    bool buddy_bound_ = false, echo_bound_ = false;
+    std::vector<Wake> wakes_;
+    std::size_t wakes_pending_ = 0, wake_in_flight_ = 0;
+    std::uint64_t wakes_started_ = 0, wakes_sent_ = 0, wakes_skipped_ = 0, wakes_woken_ = 0;
+    std::uint64_t wakes_delivered_ = 0, wvci_received_ = 0, unexpected_wakes_ = 0;
+    std::uint64_t wake_polls_ = 0, cir_bytes_ = 0, cir_lines_ = 0, poll_sent_ = 0;
+    std::uint64_t poll_received_ = 0, delivered_sent_ = 0, delivered_received_ = 0;
+    std::uint64_t delivered_exchanges_ = 0, woken_bytes_ = 0, woken_counted_ = 0;
+    Samples wake_latency_, end_to_end_, echo_latency_;
 };
 
 }  // namespace
