@@ -7,6 +7,8 @@
 #   - onesoup itself (HTTP on a free port; a.test in local mode against Prosody a, b.test in
 #     pass-through mode against Prosody b);
 #   - optionally ejabberd (e.test on 127.0.0.1, pass-through) for the interoperability smoke run;
+#   - optionally CIR (cir_config: STCP, SHTTP, SUDP, WAPUDP, and SMS through the Kannel that
+#     harness/kannel.sh starts), with helpers that count the phone's wake-ups and probe STCP;
 #   - the `imps phone` and the slixmpp buddy (buddy.py), run concurrently with spawn/await.
 # On exit (success, failure or signal) everything it started is stopped, and when the scenario
 # failed the server logs are printed. See docs/testing.md.
@@ -298,6 +300,8 @@ prosody_register() {
 ONESOUP_PORT=""
 ONESOUP_URL=""
 ONESOUP_CONFIG=""
+ONESOUP_CIR_TOML=""  # the [cir] tables of onesoup's config (cir_config), "" = CIR off
+ONESOUP_STCP_PORT=""
 
 # Writes onesoup's configuration: HTTP on a free port; a.test local (accounts kept by onesoup,
 # XEP-0077 registration on Prosody a, STARTTLS required with the self-signed certificate
@@ -350,6 +354,9 @@ tls = "off"
 allow_plain_without_tls = true
 TOML
         fi
+        if [ -n "$ONESOUP_CIR_TOML" ]; then
+            printf '\n%s\n' "$ONESOUP_CIR_TOML"
+        fi
         if [ -n "${ejabberd_c2s:-}" ]; then
             cat <<TOML
 
@@ -366,9 +373,134 @@ TOML
     } >"$ONESOUP_CONFIG"
 }
 
-# Adds a local onesoup account (USER like alice@a.test) with PASSWORD.
+# cir_config [--methods "STCP SHTTP ..."] [--hold S] [--resend "1, 2, 4"] [--sms]
+#            [--sms-interval S] [--poll-min S]:
+# makes the onesoup that write_onesoup_config describes wake phones (CIR, issue 4; keys in
+# docs/cir.md). Call it before write_onesoup_config / start_servers. Defaults: STCP, SHTTP, SUDP
+# and WAPUDP (plus WAPSMS and SSMS with --sms); the STCP listener on a free port of 127.0.0.1
+# (ONESOUP_STCP_PORT), phones told 127.0.0.1; SHTTP on onesoup's HTTP port (its CIR URL
+# derived from the Host the phone used), held 20 s; datagrams sent from 127.0.0.1, resent
+# after 1, 2 and 4 s while the phone does not poll (--resend); ServerPollMin with CIR 300 s.
+# --sms points [cir.sms] at the Kannel of kannel_start (harness/kannel.sh: call it first),
+# at most one SMS per session per --sms-interval seconds (default 1, so a scenario may wake
+# a phone by SMS more than once).
+cir_config() {
+    local methods="" hold=20 resend="1, 2, 4" sms="" sms_interval=1 poll_min=300
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --methods) methods=$2; shift 2 ;;
+            --hold) hold=$2; shift 2 ;;
+            --resend) resend=$2; shift 2 ;;
+            --sms) sms=1; shift ;;
+            --sms-interval) sms_interval=$2; shift 2 ;;
+            --poll-min) poll_min=$2; shift 2 ;;
+            *) itest_fail "cir_config: unknown option $1" ;;
+        esac
+    done
+    if [ -z "$methods" ]; then
+        methods="STCP SHTTP SUDP WAPUDP"
+        [ -n "$sms" ] && methods="$methods WAPSMS SSMS"
+    fi
+    local list="" m
+    for m in $methods; do list="$list${list:+, }\"$m\""; done
+    free_port ONESOUP_STCP_PORT
+    ONESOUP_CIR_TOML="[cir]
+methods = [$list]
+poll_min_with_cir = $poll_min
+
+[cir.stcp]
+address = \"127.0.0.1\"
+port = $ONESOUP_STCP_PORT
+helo_timeout = 5
+
+[cir.http]
+hold = $hold
+
+[cir.udp]
+address = \"127.0.0.1\"
+resend = [$resend]"
+    if [ -n "$sms" ]; then
+        [ -n "${KANNEL_SENDSMS_URL:-}" ] || itest_fail "cir_config --sms: kannel_start first"
+        ONESOUP_CIR_TOML="$ONESOUP_CIR_TOML
+
+[cir.sms]
+sendsms_url = \"$KANNEL_SENDSMS_URL\"
+username = \"${KANNEL_USER:-}\"
+password = \"${KANNEL_PASSWORD:-}\"
+min_interval = $sms_interval"
+    fi
+}
+
+# Prints how many wake-ups the phone transcript NAME ($W/NAME.log) shows: its `<< CIR` lines
+# (the phone prints a valid wake-up so; anything else its CIR channel sees is indented).
+cir_wakes() {
+    grep -c '^<< CIR' "$W/$1.log" || true
+}
+
+# expect_wakes NAME COUNT [CMP]: the transcript NAME shows COUNT wake-ups (CMP: eq, le, ge as
+# for test; default eq).
+expect_wakes() {
+    local name=$1 want=$2 cmp=${3:-eq} got
+    got=$(cir_wakes "$name")
+    local ok=""
+    case $cmp in
+        eq) [ "$got" -eq "$want" ] && ok=1 ;;
+        le) [ "$got" -le "$want" ] && ok=1 ;;
+        ge) [ "$got" -ge "$want" ] && ok=1 ;;
+        *) itest_fail "expect_wakes: unknown comparison $cmp" ;;
+    esac
+    if [ -z "$ok" ]; then
+        echo "----- $name"
+        cat "$W/$name.log"
+        itest_fail "$name: $got wake-ups (<< CIR lines), expected -$cmp $want"
+    fi
+    itest_log "$name: $got wake-up(s)"
+}
+
+# stcp_probe SEND EXPECT [SECONDS]: opens a TCP connection to onesoup's STCP listener, writes
+# SEND (\r and \n escapes allowed; "" = nothing) and checks what happens within SECONDS
+# (default 3): EXPECT is "closed" (the server closes the socket without writing anything),
+# "open" (the socket stays open and silent) or a text the server must write first (e.g. "OK\r\n").
+stcp_probe() {
+    "$itest_python" - "$ONESOUP_STCP_PORT" "$1" "$2" "${3:-3}" <<'PY' ||
+import socket, sys, time
+port, send, expect, seconds = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+decode = lambda s: s.encode().decode("unicode_escape").encode("latin-1")
+s = socket.create_connection(("127.0.0.1", port), timeout=seconds)
+if send:
+    s.sendall(decode(send))
+got, closed, end = b"", False, time.monotonic() + seconds
+while time.monotonic() < end:
+    s.settimeout(max(0.01, end - time.monotonic()))
+    try:
+        chunk = s.recv(4096)
+    except socket.timeout:
+        break
+    except ConnectionResetError:
+        closed = True
+        break
+    if not chunk:
+        closed = True
+        break
+    got += chunk
+    if expect not in ("closed", "open") and len(got) >= len(decode(expect)):
+        break
+if expect == "closed":
+    ok = closed and not got
+elif expect == "open":
+    ok = not closed and not got
+else:
+    ok = got.startswith(decode(expect))
+print(f"stcp probe: sent {send!r}, got {got!r}, {'closed' if closed else 'open'}")
+sys.exit(0 if ok else 1)
+PY
+        itest_fail "STCP probe: sent '$1', expected $2"
+}
+
+# Adds a local onesoup account (USER like alice@a.test) with PASSWORD; further arguments go to
+# `onesoup account add` (e.g. --msisdn +NUMBER).
 onesoup_account_add() {
-    "$ONESOUP_BIN" --config "$ONESOUP_CONFIG" account add "$1" --password "$2" \
+    "$ONESOUP_BIN" --config "$ONESOUP_CONFIG" account add "$1" --password "$2" "${@:3}" \
         >>"$W/onesoup-admin.log" 2>&1 ||
         { cat "$W/onesoup-admin.log"; itest_fail "onesoup account add $1 failed"; }
 }

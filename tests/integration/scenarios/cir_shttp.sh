@@ -1,0 +1,110 @@
+#!/bin/bash
+# CIR over SHTTP (issue 4): ClientCapability gives the phone a CIR URL (CIRURL in CSP 1.2,
+# CIRHTTPAddress in 1.3); the phone GETs it and onesoup holds the GET open until there is
+# something to fetch, then answers 200 with the WVCI line (or 204 when the hold time, 3 s here,
+# passes: the phone GETs again). The phone polls only every 120 s and each message must arrive
+# within 10 s, so only the wake-up can have delivered it.
+# shellcheck source=../harness/harness.sh
+source "$(dirname "$0")/../harness/harness.sh"
+itest_begin
+start_prosody_pair
+prosody_register a.test carol 'carol-pw'
+cir_config --hold 3
+write_onesoup_config
+onesoup_account_add alice@a.test 'alice-pw'
+start_onesoup
+
+http_phone=(--cir shttp --poll-interval 120)
+
+step "wake-up through the held GET, CSP 1.2 WBXML (CIRURL)"
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready 1.2
+    sleep 1
+    send alice@a.test hello over shttp 1.2"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --csp 1.2 --encoding wbxml --steps "
+    login
+    send carol@a.test ready 1.2
+    expect-message from=carol@a.test hello over shttp 1.2 timeout=10
+    logout"
+await carol
+expect_wakes phone 1 ge
+grep -q 'CIRURL' "$W/phone.log" || itest_fail "the 1.2 answer has no CIRURL"
+
+step "wake-up through the held GET, CSP 1.3 XML (CIRHTTPAddress)"
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready 1.3
+    sleep 1
+    send alice@a.test hello over shttp 1.3"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --csp 1.3 --encoding xml --steps "
+    login
+    send carol@a.test ready 1.3
+    expect-message from=carol@a.test hello over shttp 1.3 timeout=10
+    logout"
+await carol
+expect_wakes phone 1 ge
+grep -q 'CIRHTTPAddress' "$W/phone.log" || itest_fail "the 1.3 answer has no CIRHTTPAddress"
+
+step "a message after several hold periods (204, GET again) still wakes the phone"
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready
+    sleep 7.5
+    send alice@a.test after two holds"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
+    login
+    send carol@a.test ready
+    expect-no-wake timeout=6
+    expect-message from=carol@a.test after two holds timeout=10
+    logout"
+await carol
+expect_wakes phone 1 ge
+
+step "the phone changes address between two wake-ups"
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test here
+    sleep 1
+    send alice@a.test first wake
+    expect-message from=alice@a.test moved
+    sleep 1
+    send alice@a.test second wake"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
+    login
+    send carol@a.test here
+    expect-message from=carol@a.test first wake timeout=10
+    new-address
+    send carol@a.test moved
+    expect-message from=carol@a.test second wake timeout=10
+    logout"
+await carol
+expect_wakes phone 2 ge
+
+step "the phone stops GETting a while: the message waits for its next GET, answered at once"
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test stopped getting
+    send alice@a.test this waited for your get"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
+    login
+    cir-drop
+    send carol@a.test stopped getting
+    expect-no-wake timeout=2
+    cir-restore
+    expect-wake timeout=3
+    expect-message from=carol@a.test this waited for your get timeout=5
+    logout"
+await carol
+expect_wakes phone 1 ge
+
+step "one message, one wake-up: the GET right after a wake-up is held, not woken again"
+# The phone GETs again as soon as its GET was answered, before it polls; that GET must wait for
+# the next news (wake-ups coalesce, one per burst), not be answered with the same wake-up.
+spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready
+    sleep 1
+    send alice@a.test just once"
+run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
+    login
+    send carol@a.test ready
+    expect-message from=carol@a.test just once timeout=10
+    expect-no-wake timeout=2
+    logout"
+await carol
+expect_wakes phone 1
