@@ -133,7 +133,9 @@ Result<CspAnswer> CspClient::post_tree(const codec::Element& root,
         print_indented(out_, readable(root));
     }
     const std::size_t sent = body.size();
+    if (before_post) before_post();
     auto reply = http_.post(content_type, std::move(body));
+    if (after_post) after_post();
     if (!reply) return reply.error();
     counters_.requests += 1;
     counters_.body_bytes_sent += sent;
@@ -166,6 +168,11 @@ Result<CspAnswer> CspClient::post_tree(const codec::Element& root,
     if (!message) return make_error("cannot read the answer: " + message.error().describe());
 
     answer.poll = message->poll.value_or(false);
+    if (message->cir == false) {
+        answer.cir_failed = true;
+        out_ << "!! CIR=F\n";
+        if (on_cir_failed) on_cir_failed();
+    }
     std::vector<std::pair<std::string, model::Primitive>> to_answer;
     for (auto& t : message->transactions) {
         if (t.descriptor.poll.value_or(false)) answer.poll = true;  // CSP 1.1 keeps Poll here

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ struct CspAnswer {
     std::optional<imps::model::Primitive> response;  // the transaction answering ours
     std::vector<imps::model::Primitive> pushed;      // server-originated transactions in it
     bool poll = false;                               // Poll=T: more is waiting
+    bool cir_failed = false;  // Session/CIR=F (CSP 1.2+): the phone must set its CIR up again
 };
 
 // Wire totals.
@@ -82,6 +84,13 @@ class CspClient {
     void remember_disconnect(int code, std::string description);
 
     [[nodiscard]] const WireCounters& counters() const { return counters_; }
+
+    // Called at the start of every POST (the phone is awake: what was waiting comes with the
+    // answer), and with every answer that carries CIR=F. Optional.
+    std::function<void()> before_post;
+    // Called when an answer arrived (the phone acted on what woke it). Optional.
+    std::function<void()> after_post;
+    std::function<void()> on_cir_failed;
     [[nodiscard]] const CspClientOptions& options() const { return options_; }
 
   private:

@@ -122,7 +122,38 @@ struct HttpClient::Impl {
             plain.emplace(io);
         }
         lowest().expires_after(options.timeout);
-        ec = run([&](auto handler) { lowest().async_connect(endpoints, handler); });
+        if (options.local_address.empty()) {
+            ec = run([&](auto handler) { lowest().async_connect(endpoints, handler); });
+        } else {
+            // A range connect reopens the socket for each endpoint, losing the bind: connect
+            // to the first endpoint of the local address's family only.
+            auto local = net::ip::make_address(options.local_address, ec);
+            if (ec) {
+                close();
+                return make_error("bad local address " + options.local_address);
+            }
+            std::optional<tcp::endpoint> target;
+            for (const auto& e : endpoints) {
+                if (e.endpoint().address().is_v4() == local.is_v4()) {
+                    target = e.endpoint();
+                    break;
+                }
+            }
+            if (!target) {
+                close();
+                return make_error("no address of " + url.host + " in the family of " +
+                                  options.local_address);
+            }
+            auto& socket = lowest().socket();
+            socket.open(target->protocol(), ec);
+            if (!ec) socket.bind(tcp::endpoint(local, 0), ec);
+            if (ec) {
+                close();
+                return make_error("cannot bind to " + options.local_address + ": " + ec.message());
+            }
+            const tcp::endpoint destination = *target;
+            ec = run([&](auto handler) { lowest().async_connect(destination, handler); });
+        }
         if (ec) {
             close();
             return make_error("cannot connect to " + url.host_header() + ": " + describe(ec));
@@ -167,6 +198,7 @@ Result<HttpReply> HttpClient::post(std::string_view content_type, std::string bo
     req.set(http::field::user_agent, d.options.user_agent);
     req.set(http::field::content_type,
             boost::beast::string_view(content_type.data(), content_type.size()));
+    for (const auto& [name, value] : d.options.headers) req.set(name, value);
     req.keep_alive(true);
     req.body() = std::move(body);
     req.prepare_payload();
@@ -200,6 +232,11 @@ Result<HttpReply> HttpClient::post(std::string_view content_type, std::string bo
 
 void HttpClient::close() {
     impl_->close();
+}
+
+void HttpClient::set_local_address(std::string address) {
+    impl_->close();
+    impl_->options.local_address = std::move(address);
 }
 
 std::size_t HttpClient::connections_opened() const {

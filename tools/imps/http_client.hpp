@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "onesoup/core/result.hpp"
 #include "url.hpp"
@@ -18,6 +20,11 @@ struct HttpClientOptions {
     std::chrono::milliseconds timeout{30000};  // per step: connect, TLS handshake, write, read
     bool insecure = false;  // HTTPS: accept any certificate (self-signed test servers)
     std::string user_agent = "onesoup-imps-phone/0.1";
+    // Extra header fields sent with every request (X-Network-MSISDN: the number an operator's
+    // proxy would add).
+    std::vector<std::pair<std::string, std::string>> headers;
+    // The local address connections are bound to ("" = the system's choice).
+    std::string local_address;
 };
 
 // One answer, with what crossed the wire.
@@ -45,6 +52,8 @@ class HttpClient {
 
     // Closes the connection (the next post opens a new one).
     void close();
+    // Binds later connections to `address` (closes the current one): the phone moved.
+    void set_local_address(std::string address);
     // Connections opened so far.
     [[nodiscard]] std::size_t connections_opened() const;
     [[nodiscard]] const Url& url() const;

@@ -45,6 +45,26 @@ void add_phone_command(CLI::App& app, PhoneCommandOptions& options) {
     cmd->add_option("--timeout", p.http_timeout, "Seconds to wait for each HTTP answer")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    cmd->add_option("--cir", options.cir,
+                    "CIR method offered in ClientCapability: stcp, sudp, wapudp, shttp, ssms, "
+                    "wapsms or none (poll). With one, waiting steps wait for a wake-up, then poll")
+        ->check(CLI::IsMember({"stcp", "sudp", "wapudp", "shttp", "ssms", "wapsms", "none"},
+                              CLI::ignore_case))
+        ->capture_default_str();
+    cmd->add_option("--udp-port", p.udp_port,
+                    "SUDP/WAPUDP: UDP port to listen on and offer as UDPPort (0 = a free port; "
+                    "WAPUDP: 2948)")
+        ->capture_default_str();
+    cmd->add_option("--ping-interval", p.ping_interval, "STCP: seconds between PINGs")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--sms-inbox", p.sms_inbox,
+                    "SSMS/WAPSMS: the file where the fake SMS centre writes what it receives");
+    cmd->add_option("--msisdn", p.msisdn,
+                    "The phone's number (+NUMBER): sent as X-Network-MSISDN with each request; "
+                    "SMS to other numbers are not for this phone");
+    cmd->add_option("--local-address", p.local_address,
+                    "Local address of every socket (127.0.0.N: the phone's IP address)");
     cmd->add_flag("--quiet", p.quiet, "Print one line per step instead of every exchange");
     cmd->add_flag("--insecure", p.insecure, "HTTPS: accept any server certificate");
     auto* steps =
@@ -78,6 +98,7 @@ int run_phone_command(PhoneCommandOptions& options) {
     }
     options.phone.encoding =
         options.encoding == "xml" ? imps::codec::Encoding::xml : imps::codec::Encoding::wbxml;
+    options.phone.cir = cir_kind_from_text(options.cir).value_or(CirKind::none);
     options.phone.version =
         imps::codec::parse_version_text(options.csp).value_or(imps::codec::CspVersion::v1_2);
     return run_phone(options.phone, *script, std::cout, std::cerr);

@@ -18,6 +18,7 @@ struct PhoneCommandOptions {
     std::string csp = "1.2";
     std::string script_file;  // "-" reads standard input
     std::string steps;        // --steps "step; step"
+    std::string cir = "none";  // --cir
 };
 
 // Adds the `phone` verb to the command line; `options` receives its arguments.

@@ -6,9 +6,12 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <ostream>
+#include <sstream>
 #include <thread>
 #include <variant>
 
@@ -152,19 +155,50 @@ struct WaitMode {
 
 class PhoneRunner {
   public:
-    PhoneRunner(const PhoneOptions& options, CspClient& client, std::ostream& out,
-                std::map<std::size_t, std::string> raw_files)
+    PhoneRunner(const PhoneOptions& options, CspClient& client, HttpClient& http, CirChannel* cir,
+                std::ostream& out, std::map<std::size_t, std::string> raw_files)
         : options_(options),
           client_(client),
+          http_(http),
+          cir_(cir),
           out_(out),
           raw_files_(std::move(raw_files)),
           user_(phone_user_id(options.user)),
-          cookie_("wv:imps." + random_hex(4)) {}
+          cookie_("wv:imps." + random_hex(4)) {
+        if (cir_ == nullptr) return;
+        // Whatever was waiting travels with the answer to any request: wake-ups that came
+        // before it are answered by it.
+        client_.before_post = [this] {
+            drain_events();
+            wakes_.clear();
+            noticed_wakes_ = 0;
+        };
+        client_.after_post = [this] { cir_->answered(); };
+        client_.on_cir_failed = [this] {
+            cir_failed_seen_ = true;
+            timer_poll_ = true;
+            if (cir_agreed_) cir_->restart();
+        };
+    }
+
+    // Prints what the CIR channel saw since the last call.
+    void drain_events() {
+        if (cir_ == nullptr) return;
+        while (auto event = cir_->next_event(Clock::now())) handle_event(*event);
+    }
 
     Outcome run(const Step& step) {
         const std::string& v = step.verb;
         if (v == "login") return login(step);
-        if (v == "logout") return simple(step, model::LogoutRequest{}, "logged out");
+        if (v == "logout") {
+            auto outcome = simple(step, model::LogoutRequest{}, "logged out");
+            // A phone closes its CIR channel with its session.
+            if (outcome && cir_ != nullptr && expected_code(step) == 200) {
+                cir_->end_session();
+                cir_agreed_ = false;
+            }
+            return outcome;
+        }
         if (v == "keepalive") return keepalive(step);
         if (v == "poll") return poll(step);
         if (v == "sleep") return sleep(step);
@@ -210,6 +244,23 @@ class PhoneRunner {
             });
         }
         if (v == "expect-disconnect") return expect_disconnect(step);
+        if (v == "cir-drop") {
+            cir_->drop();
+            return std::string(cir_kind_name(cir_->kind())) + " dropped";
+        }
+        if (v == "cir-restore") {
+            if (auto restored = cir_->restore(); !restored) return restored.error();
+            return std::string(cir_kind_name(cir_->kind())) + " restored";
+        }
+        if (v == "expect-wake") return expect_wake(step);
+        if (v == "expect-no-wake") return expect_no_wake(step);
+        if (v == "expect-cir-failed") return expect_cir_failed(step);
+        if (v == "helo") return helo(step);
+        if (v == "ping") {
+            if (auto pinged = cir_->ping(std::chrono::seconds(5)); !pinged) return pinged.error();
+            return std::string("PING answered OK");
+        }
+        if (v == "new-address") return new_address();
         return make_error("step not implemented");  // the parser knows no other verb
     }
 
@@ -325,11 +376,17 @@ class PhoneRunner {
             parse_integer(step.get("max-length").value_or("10000")).value_or(10000);
         list.supported_bearers = {"HTTP"};
         list.multi_trans = 1;
+        if (cir_ != nullptr) {
+            list.supported_cir_methods = {cir_method(cir_->kind())};
+            if (cir_->kind() == CirKind::sudp || cir_->kind() == CirKind::wap_udp)
+                list.udp_port = udp_port_;
+        }
         capability.capabilities = std::move(list);
         auto agreed = client_.request(capability);
         if (!agreed) return agreed.error();
         if (const int c = code_of(*agreed); c != 200)
             return make_error("ClientCapability-Request refused: " + code_text(c));
+        if (cir_ != nullptr) summary += "; " + set_up_cir(*agreed, *response->session_id);
 
         model::ServiceRequest service;
         model::Functions functions;
@@ -345,6 +402,180 @@ class PhoneRunner {
         if (const int c = code_of(*granted); c != 200)
             return make_error("Service-Request refused: " + code_text(c));
         return summary;
+    }
+
+    static model::CirMethod cir_method(CirKind kind) {
+        switch (kind) {
+            case CirKind::stcp:
+                return model::CirMethod::stcp;
+            case CirKind::sudp:
+                return model::CirMethod::sudp;
+            case CirKind::wap_udp:
+                return model::CirMethod::wap_udp;
+            case CirKind::shttp:
+                return model::CirMethod::shttp;
+            case CirKind::ssms:
+                return model::CirMethod::ssms;
+            case CirKind::wap_sms:
+            case CirKind::none:
+                break;
+        }
+        return model::CirMethod::wap_sms;
+    }
+
+    // Reads the agreed capabilities and sets the CIR channel up as the phone's client does;
+    // returns a few words for the login summary.
+    std::string set_up_cir(const CspAnswer& answer, const std::string& session_id) {
+        cir_agreed_ = false;
+        timer_poll_ = false;
+        const auto* r = response_as<model::ClientCapabilityResponse>(answer);
+        const model::CapabilityList* agreed = r && r->capabilities ? &*r->capabilities : nullptr;
+        const model::CirMethod wanted = cir_method(cir_->kind());
+        const std::string name(cir_kind_name(cir_->kind()));
+        if (agreed == nullptr ||
+            std::find(agreed->supported_cir_methods.begin(), agreed->supported_cir_methods.end(),
+                      wanted) == agreed->supported_cir_methods.end()) {
+            std::ostringstream interval;
+            interval << options_.poll_interval;
+            out_ << "!! no CIR method agreed (" << name << " was offered): polling every "
+                 << interval.str() << " s\n";
+            return "no CIR agreed, polling";
+        }
+        CirTarget target;
+        target.session_id = session_id;
+        target.cookie = cookie_;
+        std::string where;
+        if (cir_->kind() == CirKind::stcp) {
+            if (!agreed->tcp_address || !agreed->tcp_port || *agreed->tcp_port <= 0 ||
+                *agreed->tcp_port > 65535) {
+                out_ << "!! STCP agreed without TCPAddress/TCPPort: polling\n";
+                return "STCP agreed without an address, polling";
+            }
+            target.tcp_address = *agreed->tcp_address;
+            target.tcp_port = static_cast<std::uint16_t>(*agreed->tcp_port);
+            where = " at " + target.tcp_address + ":" + std::to_string(target.tcp_port);
+        }
+        if (cir_->kind() == CirKind::shttp) {
+            if (!agreed->cir_url || agreed->cir_url->url.empty()) {
+                out_ << "!! SHTTP agreed without a CIR URL: polling\n";
+                return "SHTTP agreed without a CIR URL, polling";
+            }
+            target.cir_url = agreed->cir_url->url;
+            where = " at " + target.cir_url;
+        }
+        if (cir_->kind() == CirKind::sudp || cir_->kind() == CirKind::wap_udp)
+            where = " on UDP port " + std::to_string(udp_port_);
+        cir_->start(std::move(target));
+        cir_agreed_ = true;
+        std::string summary = "CIR " + name + " agreed" + where;
+        if (agreed->server_poll_min)
+            summary += ", ServerPollMin " + std::to_string(*agreed->server_poll_min) + " s";
+        return summary;
+    }
+
+    // Prints one event of the CIR channel and keeps the wake-ups for the waiting steps.
+    void handle_event(const CirEvent& event) {
+        if (event.kind == CirEvent::Kind::wake) {
+            out_ << event.text << '\n';
+            wakes_.push_back(event);
+            return;
+        }
+        if (!options_.quiet) out_ << "   (CIR) " << event.text << '\n';
+    }
+
+    // Waits until a wake-up is at hand or the deadline passes.
+    bool wait_for_wake(Clock::time_point deadline) {
+        while (wakes_.empty()) {
+            auto event = cir_->next_event(deadline);
+            if (!event) return false;
+            handle_event(*event);
+        }
+        return true;
+    }
+
+    // Sleeps until `deadline`, printing what the CIR channel sees meanwhile.
+    void idle_until(Clock::time_point deadline) {
+        if (cir_ == nullptr) {
+            std::this_thread::sleep_until(deadline);
+            return;
+        }
+        while (auto event = cir_->next_event(deadline)) handle_event(*event);
+    }
+
+    static Clock::time_point deadline_after(double seconds) {
+        return Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    }
+
+    // A wake-up stays at hand after expect-wake (the next waiting step polls at once, as the
+    // woken phone would), but each one passes one expect-wake only.
+    Outcome expect_wake(const Step& step) {
+        drain_events();
+        const auto deadline = deadline_after(timeout_of(step, 15.0));
+        while (noticed_wakes_ >= wakes_.size()) {
+            auto event = cir_->next_event(deadline);
+            if (!event) return make_error("no wake-up within " + timeout_text(step, 15.0) + " s");
+            handle_event(*event);
+        }
+        const CirEvent& wake = wakes_[noticed_wakes_++];
+        return "woken: " + wake.text.substr(wake.text.find(' ') + 1);
+    }
+
+    Outcome expect_no_wake(const Step& step) {
+        drain_events();
+        if (wakes_.empty()) wait_for_wake(deadline_after(timeout_of(step, 3.0)));
+        if (!wakes_.empty()) return make_error("a wake-up arrived: " + wakes_.front().text);
+        return "no wake-up within " + timeout_text(step, 3.0) + " s";
+    }
+
+    Outcome expect_cir_failed(const Step& step) {
+        const auto deadline = deadline_after(timeout_of(step, 15.0));
+        while (!cir_failed_seen_) {
+            if (Clock::now() >= deadline)
+                return make_error("no answer with CIR=F within " + timeout_text(step, 15.0) + " s");
+            // A KeepAlive a second: the flag travels in the next answer that holds a
+            // transaction (CSP 1.2 Session/CIR), and an empty poll answer holds none.
+            auto answer = client_.request(model::KeepAliveRequest{});
+            if (!answer) return answer.error();
+            if (cir_failed_seen_) break;
+            idle_until(std::min(deadline, deadline_after(1.0)));
+        }
+        cir_failed_seen_ = false;
+        return std::string("an answer carried CIR=F");
+    }
+
+    Outcome helo(const Step& step) {
+        std::string id = step.args[0];
+        if (id == "current") {
+            if (!client_.session_id()) return make_error("no session yet (log in first)");
+            id = *client_.session_id();
+        }
+        const std::string wanted = step.get("expect").value_or("ok");
+        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::duration<double>(timeout_of(step, 10.0)));
+        auto answer = cir_->helo(id, timeout);
+        if (!answer) return answer.error();
+        if (*answer != wanted)
+            return make_error("HELO " + id + ": expected " + wanted + ", got " + *answer);
+        return "HELO " + id + ": " + (wanted == "ok" ? "answered OK" : "closed without OK");
+    }
+
+    Outcome new_address() {
+        // 127.0.0.N with N changing: the whole of 127/8 reaches this host (RFC 1122 3.2.1.3).
+        std::string address = address_;
+        if (address.empty()) address = options_.local_address;
+        unsigned last = 1;
+        if (address.rfind("127.", 0) == 0) {
+            const auto dot = address.rfind('.');
+            last = static_cast<unsigned>(parse_integer(address.substr(dot + 1)).value_or(1));
+        }
+        last = last >= 254 ? 2 : last + 1;
+        address_ = "127.0.0." + std::to_string(last);
+        http_.set_local_address(address_);
+        if (cir_ != nullptr) {
+            if (auto moved = cir_->set_local_address(address_); !moved) return moved.error();
+        }
+        return "moved to " + address_;
     }
 
     Outcome keepalive(const Step& step) {
@@ -383,7 +614,7 @@ class PhoneRunner {
 
     Outcome sleep(const Step& step) {
         const double seconds = parse_seconds(step.args[0]).value_or(0);
-        std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+        idle_until(deadline_after(seconds));
         return "slept " + step.args[0] + " s";
     }
 
@@ -636,7 +867,10 @@ class PhoneRunner {
         const auto deadline =
             Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                std::chrono::duration<double>(timeout_of(step, default_timeout)));
-        bool poll_now = true;  // a waiting phone asks at once, then every poll interval
+        // A polling phone asks at once, then every poll interval; a phone with CIR asks when
+        // woken (or at once if a wake-up is at hand).
+        drain_events();
+        bool poll_now = !cir_waits() || !wakes_.empty();
         for (;;) {
             for (auto& pushed : client_.inbox()) {
                 if (pushed.taken) continue;
@@ -659,14 +893,17 @@ class PhoneRunner {
                 return make_error("no " + what + " within " + timeout_text(step, default_timeout) +
                                   " s" + (seen.empty() ? "" : " (what came: " + seen + ")"));
             }
-            if (!poll_now) {
+            if (!poll_now && cir_waits()) {
+                if (!wait_for_wake(deadline)) continue;  // the deadline passed
+            } else if (!poll_now) {
                 const auto interval = std::chrono::duration_cast<Clock::duration>(
                     std::chrono::duration<double>(options_.poll_interval));
-                std::this_thread::sleep_for(std::min(interval, deadline - now));
+                idle_until(now + std::min(interval, deadline - now));
             }
             auto answer = poll_once();
             if (!answer) return answer.error();
             poll_now = answer->poll;
+            timer_poll_ = answer->cir_failed;
             if (answer->response) {
                 const int code = result_code(*answer->response).value_or(200);
                 if (code != 200 && !waiting_for_end && code != 600 && code != 601 && code != 604)
@@ -735,8 +972,26 @@ class PhoneRunner {
             WaitMode{.for_end = true, .quiet_passes = false});
     }
 
+    // Whether waiting steps wait for wake-ups rather than poll on a timer: a CIR method was
+    // agreed, and no answer since the last poll said CIR=F.
+    [[nodiscard]] bool cir_waits() const { return cir_ != nullptr && cir_agreed_ && !timer_poll_; }
+
+  public:
+    // The UDP port the phone listens on (SUDP/WAPUDP), offered as UDPPort.
+    void set_udp_port(std::uint16_t port) { udp_port_ = port; }
+
+  private:
+    std::uint16_t udp_port_ = 0;
     const PhoneOptions& options_;
     CspClient& client_;
+    HttpClient& http_;
+    CirChannel* cir_;
+    bool cir_agreed_ = false;
+    bool timer_poll_ = false;        // an answer said CIR=F: poll on the timer once
+    bool cir_failed_seen_ = false;   // an answer said CIR=F since the last expect-cir-failed
+    std::deque<CirEvent> wakes_;     // wake-ups not yet answered by a request
+    std::size_t noticed_wakes_ = 0;  // how many of them expect-wake took
+    std::string address_;            // the local address of new-address
     std::ostream& out_;
     std::map<std::size_t, std::string> raw_files_;
     std::string user_;
@@ -777,20 +1032,69 @@ int run_phone(const PhoneOptions& options, const PhoneScript& script, std::ostre
         raw_files.emplace(step.number, std::move(*bytes));
     }
 
+    // The CIR steps need a CIR channel: a script that has them without --cir is wrong.
+    if (options.cir == CirKind::none) {
+        for (const auto& step : script.steps) {
+            if (step.verb == "cir-drop" || step.verb == "cir-restore" ||
+                step.verb.rfind("expect-wake", 0) == 0 || step.verb == "expect-no-wake" ||
+                step.verb == "expect-cir-failed" || step.verb == "helo" || step.verb == "ping") {
+                err << "imps: line " << step.line << ": " << step.verb
+                    << ": needs a CIR method (--cir stcp|sudp|wapudp|shttp|ssms|wapsms)\n";
+                return exit_usage;
+            }
+        }
+    }
+    if ((options.cir == CirKind::ssms || options.cir == CirKind::wap_sms) &&
+        options.sms_inbox.empty()) {
+        err << "imps: --cir " << cir_kind_name(options.cir)
+            << " needs --sms-inbox FILE (where the fake SMS centre writes)\n";
+        return exit_usage;
+    }
+    if (!(options.ping_interval > 0)) {
+        err << "imps: --ping-interval must be positive\n";
+        return exit_usage;
+    }
+
     HttpClientOptions http_options;
     http_options.insecure = options.insecure;
     http_options.timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(options.http_timeout * 1000.0));
+    if (!options.msisdn.empty())
+        http_options.headers.emplace_back("X-Network-MSISDN", options.msisdn);
+    http_options.local_address = options.local_address;
     HttpClient http(*url, http_options);
     CspClientOptions csp_options;
     csp_options.version = options.version;
     csp_options.encoding = options.encoding;
     csp_options.print_exchanges = !options.quiet;
     CspClient client(http, csp_options, out);
-    PhoneRunner runner(options, client, out, std::move(raw_files));
+
+    std::unique_ptr<CirChannel> cir;
+    std::uint16_t udp_port = 0;
+    if (options.cir != CirKind::none) {
+        CirConfig config;
+        config.kind = options.cir;
+        config.local_address = options.local_address;
+        config.udp_port = options.udp_port;
+        config.ping_interval =
+            std::chrono::milliseconds(static_cast<std::int64_t>(options.ping_interval * 1000.0));
+        config.sms_inbox = options.sms_inbox;
+        config.msisdn = options.msisdn;
+        cir = std::make_unique<CirChannel>(std::move(config));
+        auto opened = cir->open();
+        if (!opened) {
+            err << "imps: --cir " << cir_kind_name(options.cir) << ": " << opened.error().message
+                << '\n';
+            return exit_usage;
+        }
+        udp_port = *opened;
+    }
+    PhoneRunner runner(options, client, http, cir.get(), out, std::move(raw_files));
+    runner.set_udp_port(udp_port);
 
     int status = exit_ok;
     for (const auto& step : script.steps) {
+        runner.drain_events();
         if (!options.quiet) out << "== step " << step.number << ": " << step.source << '\n';
         auto outcome = runner.run(step);
         if (!outcome) {
@@ -806,11 +1110,20 @@ int run_phone(const PhoneOptions& options, const PhoneScript& script, std::ostre
         else
             out << "   ok: " << *outcome << '\n';
     }
+    runner.drain_events();
     const auto& c = client.counters();
     out << "HTTP headers: sent " << c.header_bytes_sent << " bytes, received "
         << c.header_bytes_received << " bytes; connections " << http.connections_opened() << '\n';
-    out << "bytes sent " << c.body_bytes_sent << ", received " << c.body_bytes_received
-        << ", requests " << c.requests << '\n';
+    // Bytes on the radio: the CIR channel's too, shown on their own and in the totals.
+    CirCounters cir_bytes;
+    if (cir) {
+        cir_bytes = cir->counters();
+        out << "CIR " << cir_kind_name(options.cir) << ": sent " << cir_bytes.sent
+            << " bytes, received " << cir_bytes.received << " bytes; wake-ups " << cir_bytes.wakes
+            << '\n';
+    }
+    out << "bytes sent " << c.body_bytes_sent + cir_bytes.sent << ", received "
+        << c.body_bytes_received + cir_bytes.received << ", requests " << c.requests << '\n';
     out.flush();
     return status;
 }

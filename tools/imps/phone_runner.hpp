@@ -2,9 +2,11 @@
 // phone's built-in IMPS client would, printing what crossed the wire.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
+#include "cir_channel.hpp"
 #include "onesoup/imps/codec/version.hpp"
 #include "phone_script.hpp"
 
@@ -23,6 +25,13 @@ struct PhoneOptions {
     double http_timeout = 30.0;  // seconds for each HTTP exchange
     bool quiet = false;          // one line per step instead of every exchange
     bool insecure = false;       // HTTPS: accept any certificate
+    // CIR (reference notes section 6): the method offered in ClientCapability-Request.
+    CirKind cir = CirKind::none;
+    std::uint16_t udp_port = 0;    // SUDP/WAPUDP: the port listened on and offered (0 = free)
+    double ping_interval = 300.0;  // STCP: seconds between PINGs
+    std::string sms_inbox;         // SSMS/WAPSMS: the file the fake SMS centre writes
+    std::string msisdn;            // sent as X-Network-MSISDN with every request
+    std::string local_address;     // source address of every socket ("" = the system's choice)
 };
 
 // Runs `script`. Output goes to `out`; the line saying which step failed and why goes to

@@ -12,7 +12,7 @@ namespace onesoup::tools {
 namespace {
 
 // What a named argument's value must be.
-enum class ValueKind : std::uint8_t { code, seconds, positive, flag, state, text };
+enum class ValueKind : std::uint8_t { code, seconds, positive, flag, state, text, helo, ping };
 
 struct NamedSpec {
     std::string_view key;
@@ -96,6 +96,23 @@ const std::vector<VerbSpec>& verb_table() {
          0,
          {timeout, {"code", ValueKind::code}},
          "expect-disconnect [code=CODE] [timeout=SECONDS]"},
+        // CIR (reference notes section 6): only with `imps phone --cir METHOD`.
+        {"cir-drop", 0, 0, {}, "cir-drop"},
+        {"cir-restore", 0, 0, {}, "cir-restore"},
+        {"expect-wake", 0, 0, {timeout}, "expect-wake [timeout=SECONDS]"},
+        {"expect-no-wake", 0, 0, {timeout}, "expect-no-wake [timeout=SECONDS]"},
+        {"expect-cir-failed", 0, 0, {timeout}, "expect-cir-failed [timeout=SECONDS]"},
+        {"helo",
+         1,
+         1,
+         {{"expect", ValueKind::helo}, timeout},
+         "helo SESSION-ID|current [expect=ok|closed] [timeout=SECONDS]"},
+        {"ping",
+         0,
+         0,
+         {{"expect", ValueKind::ping}, timeout},
+         "ping [expect=ok] [timeout=SECONDS]"},
+        {"new-address", 0, 0, {}, "new-address"},
     };
     return table;
 }
@@ -128,6 +145,12 @@ std::string check_value(ValueKind kind, std::string_view value) {
             return {};
         case ValueKind::text:
             if (value.empty()) return "is empty";
+            return {};
+        case ValueKind::helo:
+            if (value != "ok" && value != "closed") return "is not ok or closed";
+            return {};
+        case ValueKind::ping:
+            if (value != "ok") return "is not ok";
             return {};
     }
     return {};
