@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -247,6 +248,136 @@ Result<void> read_domain(TableReader& r, DomainSection& d) {
     return {};
 }
 
+// The CIR method names of CSP 1.2 (Transport Binding 1.2 section 8).
+constexpr std::array<std::string_view, 6> cir_method_names{"STCP",   "SHTTP",  "SUDP",
+                                                           "WAPUDP", "WAPSMS", "SSMS"};
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+Result<void> read_cir_stcp(TableReader& r, CirStcpSection& stcp) {
+    r.string("address", stcp.address);
+    r.integer("port", stcp.port, 0, 65535);
+    r.string("public_address", stcp.public_address);
+    r.integer("public_port", stcp.public_port, 0, 65535);
+    r.seconds("helo_timeout", stcp.helo_timeout, 1, 3600);
+    r.seconds("idle_timeout", stcp.idle_timeout, 1, max_seconds);
+    if (auto ok = r.read(); !ok) return ok;
+    if (stcp.address.empty()) return r.error(r.table_line(), "address", "must not be empty");
+    if (stcp.public_address.find_first_of(" /") != std::string::npos) {
+        return r.error(r.table_line(), "public_address",
+                       "\"" + stcp.public_address + "\" is not a host name or IP address");
+    }
+    return {};
+}
+
+Result<void> read_cir_http(TableReader& r, CirHttpSection& http) {
+    r.seconds("hold", http.hold, 1, 3600);
+    r.string("public_url", http.public_url);
+    if (auto ok = r.read(); !ok) return ok;
+    if (!http.public_url.empty() && http.public_url.rfind("http://", 0) != 0 &&
+        http.public_url.rfind("https://", 0) != 0) {
+        return r.error(r.table_line(), "public_url",
+                       "must start with http:// or https:// (e.g. "
+                       "\"http://im.example.org/cir/\")");
+    }
+    return {};
+}
+
+Result<void> read_cir_udp(TableReader& r, CirUdpSection& udp) {
+    r.string("address", udp.address);
+    r.key("resend", [&udp](const toml::node& node) -> std::string {
+        const toml::array* list = node.as_array();
+        if (!list) return "must be a list of seconds, like [2, 4, 8, 16]";
+        if (list->size() > 32) return "has more than 32 entries";
+        std::vector<std::chrono::seconds> out;
+        for (const toml::node& entry : *list) {
+            const auto v = entry.value_exact<std::int64_t>();
+            if (!v || *v < 1 || *v > 3600) {
+                return "each entry must be a whole number of seconds from 1 to 3600";
+            }
+            out.emplace_back(*v);
+        }
+        udp.resend = std::move(out);
+        return {};
+    });
+    if (auto ok = r.read(); !ok) return ok;
+    if (udp.address.empty()) return r.error(r.table_line(), "address", "must not be empty");
+    return {};
+}
+
+Result<void> read_cir_sms(TableReader& r, CirSmsSection& sms) {
+    r.string("sendsms_url", sms.sendsms_url);
+    r.string("username", sms.username);
+    r.string("password", sms.password);
+    r.string("from", sms.from);
+    r.string("smsc", sms.smsc);
+    r.seconds("min_interval", sms.min_interval, 0, max_seconds);
+    if (auto ok = r.read(); !ok) return ok;
+    if (!sms.sendsms_url.empty() && sms.sendsms_url.rfind("http://", 0) != 0) {
+        return r.error(r.table_line(), "sendsms_url",
+                       "must start with http:// (Kannel's smsbox, e.g. "
+                       "\"http://127.0.0.1:13013/cgi-bin/sendsms\")");
+    }
+    return {};
+}
+
+// [cir] and its tables [cir.stcp], [cir.http], [cir.udp], [cir.sms].
+Result<void> read_cir(TableReader& r, const toml::table& table, CirSection& cir,
+                      std::string_view source, std::string_view base_dir) {
+    r.key("methods", [&cir](const toml::node& node) -> std::string {
+        const toml::array* list = node.as_array();
+        std::string known;
+        for (const auto name : cir_method_names) {
+            known += (known.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+        }
+        if (!list) return "must be a list of CIR methods out of " + known;
+        std::vector<std::string> out;
+        for (const toml::node& entry : *list) {
+            const auto v = entry.value_exact<std::string>();
+            if (!v) return "must be a list of strings out of " + known;
+            const std::string name = upper(*v);
+            if (std::find(cir_method_names.begin(), cir_method_names.end(), name) ==
+                cir_method_names.end()) {
+                return "\"" + *v + "\" is not a CIR method (known: " + known + ")";
+            }
+            if (std::find(out.begin(), out.end(), name) != out.end()) {
+                return "\"" + name + "\" appears twice";
+            }
+            out.push_back(name);
+        }
+        cir.methods = std::move(out);
+        return {};
+    });
+    r.seconds("poll_min_with_cir", cir.poll_min_with_cir, 1, max_seconds);
+    using SubReader = std::function<Result<void>(TableReader&)>;
+    const std::vector<std::pair<std::string, SubReader>> subsections{
+        {"stcp", [&cir](TableReader& sub) { return read_cir_stcp(sub, cir.stcp); }},
+        {"http", [&cir](TableReader& sub) { return read_cir_http(sub, cir.http); }},
+        {"udp", [&cir](TableReader& sub) { return read_cir_udp(sub, cir.udp); }},
+        {"sms", [&cir](TableReader& sub) { return read_cir_sms(sub, cir.sms); }},
+    };
+    for (const auto& [name, read] : subsections) {
+        // Read below, each with the name of its own table in messages.
+        r.key(name, [name = name](const toml::node& node) -> std::string {
+            if (!node.is_table()) return "must be a [cir." + name + "] table";
+            return {};
+        });
+    }
+    if (auto ok = r.read(); !ok) return ok;
+    for (const auto& [name, read] : subsections) {
+        const toml::table* sub = table.get_as<toml::table>(name);
+        if (!sub) continue;
+        TableReader sub_reader(source, "cir." + name, *sub, base_dir);
+        if (auto ok = read(sub_reader); !ok) return ok;
+    }
+    return {};
+}
+
 // The section reader for one top-level key.
 using SectionReader = Result<void> (*)(TableReader&, Config&);
 
@@ -258,6 +389,10 @@ const DomainSection* Config::domain(std::string_view name) const {
         if (d.name == wanted) return &d;
     }
     return nullptr;
+}
+
+bool CirSection::offers(std::string_view method) const {
+    return std::find(methods.begin(), methods.end(), upper(method)) != methods.end();
 }
 
 bool Config::has_local_domain() const {
@@ -309,7 +444,11 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
         }
         const toml::table* table = node.as_table();
         Result<void> ok;
-        if (name == "http" || name == "imps" || name == "store" || name == "log") {
+        if (name == "cir") {
+            if (!table) return make_error(where(key) + "cir must be a [cir] table");
+            TableReader r(source, name, *table, base_dir);
+            ok = read_cir(r, *table, config.cir, source, base_dir);
+        } else if (name == "http" || name == "imps" || name == "store" || name == "log") {
             if (!table) return make_error(where(key) + name + " must be a [" + name + "] table");
             TableReader r(source, name, *table, base_dir);
             if (name == "http") ok = read_http(r, config.http);
@@ -318,7 +457,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
             if (name == "log") ok = read_log(r, config.log);
         } else {
             ok = make_error(where(key) + "unknown section or key \"" + name +
-                            "\" (known: [http], [imps], [store], [log], [[domain]])");
+                            "\" (known: [http], [imps], [cir], [store], [log], [[domain]])");
         }
         if (!ok) return ok.error();
     }

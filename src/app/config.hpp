@@ -44,6 +44,61 @@ struct StoreSection {
     std::string key_file = "onesoup.key";
 };
 
+// [cir.stcp]: the standalone TCP CIR listener (CSP Transport Binding 1.2 section 8.1.3).
+struct CirStcpSection {
+    std::string address = "127.0.0.1";  // like [http] address: this machine only by default
+    std::uint16_t port = 3717;  // 0 = any free port (tests)
+    // What phones are told in ClientCapability (TCPAddress, TCPPort) when they must use another
+    // address or port than the listener's (NAT, a port forward). "" / 0 = the host the phone
+    // used for HTTP, and the listener's own port.
+    std::string public_address;
+    std::uint16_t public_port = 0;
+    std::chrono::seconds helo_timeout{30};    // a socket without a valid HELO is closed after it
+    std::chrono::seconds idle_timeout{3600};  // a bound socket silent this long is closed
+};
+
+// [cir.http]: the standalone HTTP CIR (SHTTP, CSP 1.2+): held GETs on the [http] server.
+struct CirHttpSection {
+    std::chrono::seconds hold{50};  // a held GET is answered 204 after this long
+    // The CIR URL prefix given to phones (the session id follows it), e.g.
+    // "http://im.example.org/cir/". "" = the address the phone used for HTTP + "/cir/".
+    std::string public_url;
+};
+
+// [cir.udp]: SUDP and WAP push over UDP.
+struct CirUdpSection {
+    std::string address = "0.0.0.0";  // the address datagrams leave from
+    // Resends of a datagram while the phone does not poll, each after this many seconds.
+    std::vector<std::chrono::seconds> resend{std::chrono::seconds(2), std::chrono::seconds(4),
+                                             std::chrono::seconds(8), std::chrono::seconds(16)};
+};
+
+// [cir.sms]: WAPSMS and SSMS through Kannel's sendsms HTTP interface.
+struct CirSmsSection {
+    std::string sendsms_url;  // "" = the SMS methods are off
+    std::string username;
+    std::string password;
+    std::string from;
+    std::string smsc;
+    std::chrono::seconds min_interval{60};  // at most one SMS per session per this time
+};
+
+// [cir]: waking the phone (Communication Initiation Request; reference notes section 6).
+struct CirSection {
+    // The methods onesoup offers, by their CSP names, upper case: "STCP", "SHTTP", "SUDP",
+    // "WAPUDP", "WAPSMS", "SSMS". Empty = no CIR (phones poll).
+    std::vector<std::string> methods{"STCP", "SHTTP", "SUDP", "WAPUDP", "WAPSMS", "SSMS"};
+    // ServerPollMin for phones that agreed a CIR method, seconds.
+    std::chrono::seconds poll_min_with_cir{300};
+    CirStcpSection stcp;
+    CirHttpSection http;
+    CirUdpSection udp;
+    CirSmsSection sms;
+
+    // Whether `method` ("STCP", ...) is in `methods`.
+    [[nodiscard]] bool offers(std::string_view method) const;
+};
+
 // Log levels, least to most severe.
 enum class LogLevel : std::uint8_t { debug, info, warning, error };
 
@@ -75,6 +130,7 @@ struct Config {
     ImpsSection imps;
     StoreSection store;
     LogSection log;
+    CirSection cir;
     std::vector<DomainSection> domains;
 
     // The domain section named `name` (case-insensitive), or nullptr.

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "cir_wiring.hpp"
 #include "logging_backend.hpp"
 #include "msisdn.hpp"
 #include "onesoup/gateway/gateway.hpp"
@@ -40,7 +41,7 @@ transport::HttpOptions http_options(const HttpSection& http) {
     return o;
 }
 
-engine::EngineConfig engine_config(const Config& config) {
+engine::EngineConfig engine_config(const Config& config, engine::CirSettings cir) {
     engine::EngineConfig e;
     e.default_domain = config.imps.default_domain;
     e.keep_alive_default = config.imps.keep_alive_default;
@@ -49,6 +50,7 @@ engine::EngineConfig engine_config(const Config& config) {
     e.keep_alive_grace = config.imps.keep_alive_grace;
     e.server_poll_min = config.imps.server_poll_min;
     e.max_body = config.http.max_body;
+    e.cir = std::move(cir);
     return e;
 }
 
@@ -83,9 +85,17 @@ gateway::GatewayConfig gateway_config(const Config& config) {
 
 // Everything that lives while the daemon runs, in the order it is built; members are destroyed
 // in reverse, so the store outlives its worker, and the worker (finishing its queued jobs)
-// outlives the gateway that queues them.
+// outlives the gateway that queues them. The CIR channels are started before the engine (it
+// needs their real ports) and destroyed before it and the HTTP server (they hold both).
 struct Daemon {
     Daemon(const Config& c, const Logger& l) : config(c), log(l) {}
+    ~Daemon() {
+        // The hook points at `cir`, which goes before the engine and the backend.
+        if (backend) backend->on_session_ended = nullptr;
+        cir.reset();
+    }
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
 
     const Config& config;
     const Logger& log;
@@ -96,6 +106,7 @@ struct Daemon {
     std::optional<LoggingBackend> backend;
     std::optional<engine::Engine> csp;
     std::optional<transport::HttpServer> http;
+    std::optional<CirWiring> cir;
     boost::asio::steady_timer ticker{io};
     boost::asio::steady_timer stop_bound{io};
     boost::asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -126,11 +137,18 @@ bool Daemon::start() {
     }
     gateway.emplace(io, gateway_config(config), accounts.get(), worker ? &*worker : nullptr);
     backend.emplace(*gateway, log);
-    csp.emplace(engine_config(config), *backend,
-                [](std::uint8_t* out, std::size_t size) { randombytes_buf(out, size); });
-    gateway->attach(*csp);
 
     http.emplace(io, http_options(config.http));
+    // The CIR channels start first: the engine offers only the methods whose channel started.
+    cir.emplace(io, *http, config, log);
+    cir->start();
+    csp.emplace(engine_config(config, cir->settings()), *backend,
+                [](std::uint8_t* out, std::size_t size) { randombytes_buf(out, size); });
+    gateway->attach(*csp);
+    cir->attach(*csp);
+    backend->on_session_ended = [this](const engine::SessionId& id) {
+        if (cir) cir->session_ended(id);
+    };
     http->route(config.http.path, [this](transport::HttpRequest request,
                                          std::function<void(transport::HttpResponse)> respond) {
         handle(std::move(request), std::move(respond));
@@ -172,6 +190,14 @@ void Daemon::handle(transport::HttpRequest request,
     in.remote_address = std::move(request.remote_address);
     in.msisdn = msisdn_from_headers(request.header("x-network-msisdn"), request.header("x-msisdn"),
                                     request.header("x-up-calling-line-id"));
+    in.base_url = base_url_from_host(request.header("host"), !config.http.tls_certificate.empty());
+    if (in.base_url.empty() && config.http.address != "0.0.0.0" && config.http.address != "::") {
+        // No usable Host header (HTTP/1.0): the address onesoup listens on, if it is one.
+        std::string host = config.http.address;
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        in.base_url = base_url_from_host(host + ":" + std::to_string(http->port()),
+                                         !config.http.tls_certificate.empty());
+    }
     in.now = engine::Clock::now();
     csp->handle(std::move(in), [respond = std::move(respond)](engine::Outgoing out) {
         transport::HttpResponse answer;
@@ -209,6 +235,8 @@ void Daemon::wait_for_signal() {
 
 void Daemon::stop() {
     stopping = true;
+    // The CIR channels first: a held SHTTP GET is answered 503 while its connection is open.
+    cir->stop();
     http->stop();
     ticker.cancel();
     // The gateway bounds its own shutdown; this bound only guards against a callback that

@@ -62,6 +62,7 @@ void LoggingBackend::session_ended(const imps::engine::SessionId& id,
                                    imps::engine::EndReason reason) {
     log_.info("session ended: " + std::string(to_string(reason)), id);
     inner_.session_ended(id, reason);
+    if (on_session_ended) on_session_ended(id);
 }
 
 }  // namespace onesoup::app

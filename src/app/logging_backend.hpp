@@ -2,6 +2,8 @@
 // needs (logins with their status code, session ends), without touching what passes through.
 #pragma once
 
+#include <functional>
+
 #include "logger.hpp"
 #include "onesoup/imps/engine/engine.hpp"
 
@@ -19,6 +21,10 @@ class LoggingBackend final : public imps::engine::Backend {
     void request(const imps::engine::SessionInfo& session, const imps::model::Primitive& primitive,
                  std::function<void(std::optional<imps::model::Primitive>)> reply) override;
     void session_ended(const imps::engine::SessionId& id, imps::engine::EndReason reason) override;
+
+    // Called after the inner Backend was told a session ended (the daemon forgets the
+    // session's CIR state there). Optional.
+    std::function<void(const imps::engine::SessionId&)> on_session_ended;
 
   private:
     imps::engine::Backend& inner_;

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "account_command.hpp"
 #include "config.hpp"
@@ -59,9 +61,15 @@ int main(int argc, char** argv) {
     };
     const char* user_help = "The user, like alice@chat.example or wv:alice@chat.example";
 
+    std::optional<std::string> msisdn;
+    const char* msisdn_help =
+        "The account's phone number in international form (+4915112345678), for waking the "
+        "phone by SMS (docs/cir.md)";
+
     auto* add = account->add_subcommand("add", "Create an account; asks for its password");
     add->add_option("USER", user, user_help)->required();
     add_password_options(add);
+    add->add_option("--msisdn", msisdn, msisdn_help)->option_text("NUMBER");
 
     auto* passwd = account->add_subcommand("passwd", "Change the password of an account");
     passwd->add_option("USER", user, user_help)->required();
@@ -72,6 +80,14 @@ int main(int argc, char** argv) {
 
     auto* list = account->add_subcommand("list", "Show every account (never its password)");
 
+    bool clear_msisdn = false;
+    auto* number = account->add_subcommand(
+        "msisdn", "Show, set or clear the phone number of an account (for SMS wake-ups)");
+    number->add_option("USER", user, user_help)->required();
+    auto* number_value = number->add_option("NUMBER", msisdn, msisdn_help);
+    number->add_flag("--clear", clear_msisdn, "Forget the account's phone number")
+        ->excludes(number_value);
+
     // After the subcommands, which would otherwise repeat it.
     app.footer(
         "\nThe config file says where to listen, which domains to serve and where accounts are\n"
@@ -81,6 +97,7 @@ int main(int argc, char** argv) {
         "  onesoup --config /etc/onesoup/onesoup.toml\n"
         "  onesoup account add alice@chat.example          (asks for the password)\n"
         "  echo 'secret' | onesoup account add wv:bob@chat.example --password-stdin\n"
+        "  onesoup account add alice@chat.example --msisdn +4915112345678\n"
         "  onesoup account list\n");
 
     CLI11_PARSE(app, argc, argv);
@@ -100,10 +117,14 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    if (add->parsed()) return account_add(*config, user, password);
+    if (add->parsed()) return account_add(*config, user, password, msisdn);
     if (passwd->parsed()) return account_passwd(*config, user, password);
     if (remove->parsed()) return account_remove(*config, user);
     if (list->parsed()) return account_list(*config);
+    if (number->parsed()) {
+        return account_msisdn(*config, user,
+                              clear_msisdn ? std::optional<std::string>("") : msisdn);
+    }
 
     const Logger log(config->log.level);
     return run_daemon(*config, log);

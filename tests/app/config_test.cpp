@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "config_test_support.hpp"
 
 using onesoup::app::account_user;
 using onesoup::app::Config;
@@ -18,18 +19,8 @@ using onesoup::app::parse_config;
 
 namespace {
 
-Config parse_ok(const std::string& text) {
-    auto config = parse_config(text, "test.toml", "/etc/onesoup");
-    EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error().message);
-    return config.ok() ? std::move(*config) : Config{};
-}
-
-// The error message for a config that must be refused.
-std::string parse_error(const std::string& text) {
-    auto config = parse_config(text, "test.toml", "/etc/onesoup");
-    EXPECT_FALSE(config.ok()) << "accepted:\n" << text;
-    return config.ok() ? std::string() : config.error().message;
-}
+using onesoup::app::test::parse_error;
+using onesoup::app::test::parse_ok;
 
 TEST(Config, EmptyFileGivesDefaults) {
     const Config c = parse_ok("");

@@ -94,7 +94,7 @@ TEST(LoggingBackend, LogsRefusalWithCodeAndReason) {
     ASSERT_NE(sink, nullptr);
     const Logger log(LogLevel::info, sink);
     RecordingBackend inner;
-    inner.outcome = {409, "invalid password"};
+    inner.outcome = {409, "invalid password", {}};
     LoggingBackend backend(inner, log);
 
     engine::Credentials c;

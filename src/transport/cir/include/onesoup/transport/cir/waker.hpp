@@ -10,7 +10,8 @@
 //   after each `udp_resend` delay while the phone does not poll; WAPSMS and SSMS through Kannel
 //   when the target has an MSISDN, at most one SMS per session per `sms_min_interval`.
 // - channel_ready(id) (a new STCP HELO, a held SHTTP GET) wakes at once if the session has
-//   something queued.
+//   something queued, except the GET that follows a 200 of the same burst (the phone read it).
+// - A target with no agreed method is left alone: that phone polls by itself.
 // - Failures are reported through Failed, so the engine marks CIR=F in its next answer: the STCP
 //   socket of the session was lost, Kannel refused or did not answer, the UDP resends ran out
 //   without a poll, or a wake found no method it could use.
