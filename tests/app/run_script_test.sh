@@ -74,9 +74,10 @@ printed_password() {
 # with a CSP 1.2 XML Login-Request posted by hand (any CSP answer passes then).
 login_demo() {
     local password=$1 steps=${2:-login; logout}
+    shift $(($# < 2 ? $# : 2))
     if "$imps" phone --help >/dev/null 2>&1; then
         "$imps" phone --url "$url" --user wv:demo@onesoup.localhost --password "$password" \
-            --encoding xml --steps "$steps" >"$work/phone.out" 2>&1 ||
+            --encoding xml "$@" --steps "$steps" >"$work/phone.out" 2>&1 ||
             { cat "$work/phone.out"; fail "imps phone could not log in and out"; }
         return
     fi
@@ -122,6 +123,11 @@ grep -q "buddy@onesoup.localhost" "$work/out" || fail "no buddy JID printed"
 grep -q "imps phone --url http://127.0.0.1:$http_port/wv" "$work/out" ||
     fail "no imps phone example printed"
 login_demo "$first_password"
+# The phone of the printed example is woken over STCP: the run's config offers it.
+grep -q -- "--cir stcp" "$work/out" || fail "the printed example does not use --cir stcp"
+login_demo "$first_password" "login; expect-no-message timeout=2; logout" --cir stcp
+grep -q "STCP: HELO answered OK" "$work/phone.out" ||
+    { cat "$work/phone.out"; fail "the phone's STCP HELO was not answered"; }
 stop_run
 grep -q "onesoup listening on http://127.0.0.1:$http_port/wv" "$work/var/onesoup.log" ||
     fail "onesoup did not log its URL"
