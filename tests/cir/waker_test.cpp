@@ -500,9 +500,13 @@ TEST_F(WakerTest, NoMethodAgreedIsNotAFailure) {
     EXPECT_EQ(waker_->stats().pending, 0u);
 }
 
-TEST_F(WakerTest, TheGetAfterA200OfThisBurstIsNotWokenAgain) {
-    // The GET that follows the 200 proves the phone read the wake-up; its poll is on the way.
-    make_waker(options_with_resend({10s}));
+TEST_F(WakerTest, TheGetAfterA200WaitsForThePhonesPoll) {
+    // The GET that follows a 200 may come before the poll of a phone that read the wake-up:
+    // no second wake-up then. A phone whose connection died never read it: its GET is woken
+    // after shttp_recheck without a request.
+    auto options = options_with_resend({10s});
+    options.shttp_recheck = 300ms;
+    make_waker(options);
     const auto& target = add_session("s1", {Method::shttp});
     sessions_["s1"].has_queued = false;
     auto first = hold_get("s1");
@@ -510,13 +514,21 @@ TEST_F(WakerTest, TheGetAfterA200OfThisBurstIsNotWokenAgain) {
     waker_->wake(target);
     ASSERT_TRUE(run_until([&] { return first->in.find("WVCI") != std::string::npos; }));
     auto second = hold_get("s1");  // something is still queued: the phone has not polled yet
-    run_for(50ms);
+    run_for(100ms);
+    waker_->on_request("s1");  // its poll
+    run_for(500ms);
     EXPECT_EQ(second->in.find("WVCI"), std::string::npos) << second->in;
     EXPECT_EQ(waker_->stats().sent[static_cast<std::size_t>(Method::shttp)], 1u);
-    // After the phone's request, the next burst wakes it on the held GET.
-    waker_->on_request("s1");
+
+    // Next burst: the 200 goes into a connection the phone has given up; its new GET gets the
+    // wake-up after shttp_recheck.
     waker_->wake(target);
     ASSERT_TRUE(run_until([&] { return second->in.find("WVCI") != std::string::npos; }));
+    auto third = hold_get("s1");
+    run_for(100ms);
+    EXPECT_EQ(third->in.find("WVCI"), std::string::npos);
+    ASSERT_TRUE(run_until([&] { return third->in.find("WVCI") != std::string::npos; }));
+    EXPECT_EQ(waker_->stats().sent[static_cast<std::size_t>(Method::shttp)], 3u);
 }
 
 TEST_F(WakerTest, SmsTextThroughKannel) {

@@ -309,15 +309,21 @@ struct Waker::Impl : std::enable_shared_from_this<Waker::Impl> {
         if (!target || !target->has_queued) return;
         // The ready channel is the first of the phone's STCP / SHTTP that can take the line now.
         // A wake already out is sent again on a new STCP socket (the phone may have missed it
-        // while reconnecting), but not on the GET that follows a 200 of this burst: that GET
-        // proves the phone read the wake-up, and its poll is on the way.
+        // while reconnecting). The GET that follows a 200 of this burst is different: a phone
+        // that read the 200 polls at once, and its GET may come first; one whose connection
+        // died never read it. So that GET is answered only if no request came within
+        // shttp_recheck.
         const auto out = pending.find(id);
         const bool answered = out != pending.end() && out->second.shttp_answered;
         for (const Method method : target->methods) {
             const bool ready =
                 (method == Method::stcp && channels.stcp && channels.stcp->is_bound(id)) ||
-                (method == Method::shttp && channels.shttp && channels.shttp->is_held(id) && !answered);
+                (method == Method::shttp && channels.shttp && channels.shttp->is_held(id));
             if (!ready) continue;
+            if (method == Method::shttp && answered) {
+                schedule(id, out->second, Next::redeliver, Clock::now() + options.shttp_recheck);
+                return;
+            }
             const auto it = pending.find(id);
             Pending& p = it != pending.end() ? it->second : begin_burst(id);
             if (try_method(*target, p, method) == Outcome::sent) {

@@ -10,7 +10,8 @@
 //   after each `udp_resend` delay while the phone does not poll; WAPSMS and SSMS through Kannel
 //   when the target has an MSISDN, at most one SMS per session per `sms_min_interval`.
 // - channel_ready(id) (a new STCP HELO, a held SHTTP GET) wakes at once if the session has
-//   something queued, except the GET that follows a 200 of the same burst (the phone read it).
+//   something queued. The GET that follows a 200 of the same burst is answered only if the
+//   phone made no request within `shttp_recheck` (a phone that read the 200 polls at once).
 // - A target with no agreed method is left alone: that phone polls by itself.
 // - Failures are reported through Failed, so the engine marks CIR=F in its next answer: the STCP
 //   socket of the session was lost, Kannel refused or did not answer, the UDP resends ran out
@@ -50,6 +51,8 @@ struct WakerOptions {
     std::chrono::seconds rewake_after{60};
     // A GET on the CIR URL within this time means the phone's SHTTP channel is alive.
     std::chrono::seconds shttp_grace{70};
+    // A GET that follows a 200 of the same burst is woken after this long without a request.
+    std::chrono::milliseconds shttp_recheck{2000};
     // SMS cost the user money: at most one per session per this time.
     std::chrono::seconds sms_min_interval{60};
 };
