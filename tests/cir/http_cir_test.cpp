@@ -33,6 +33,7 @@
 
 #include "onesoup/transport/cir/http_cir.hpp"
 #include "onesoup/transport/http_server.hpp"
+#include "../common/heap_probe.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
@@ -448,27 +449,11 @@ TEST(HttpCir, StopAnswers503) {
     EXPECT_EQ(answer->status, 503);
 }
 
-// Heap bytes in use in the whole process (all malloc arenas).
-std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
-    return __sanitizer_get_current_allocated_bytes();
-#else
-    const auto info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-#endif
-}
-
 // Thousands of phones each hold a GET at once; then each is woken. The clients are raw sockets
 // (no heap), so the heap growth is the server's: HTTP connection plus the holder's entry.
 TEST(HttpCir, TwoThousandHeldAtOnce) {
     constexpr int kPhones = 2000;
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < 2 * kPhones + 100 && limit.rlim_max > limit.rlim_cur) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    if (limit.rlim_cur < 2 * kPhones + 100) {
+    if (!onesoup::test::enough_descriptors(2 * kPhones + 100)) {
         GTEST_SKIP() << "needs " << 2 * kPhones + 100 << " file descriptors";
     }
     std::set<std::string> ids;
@@ -479,7 +464,7 @@ TEST(HttpCir, TwoThousandHeldAtOnce) {
     CirServer s(hold_for(300s), ids);
     s.start();
 
-    const std::size_t before = s.on_server([] { return heap_in_use(); });
+    const std::size_t before = s.on_server([] { return onesoup::test::heap_in_use(); });
     std::vector<std::unique_ptr<Client>> phones;
     phones.reserve(kPhones);
     for (const auto& id : ids) {
@@ -487,7 +472,7 @@ TEST(HttpCir, TwoThousandHeldAtOnce) {
         phones.back()->get("/cir/" + id);
     }
     ASSERT_TRUE(eventually([&] { return s.stats().held == kPhones; }, 30000ms));
-    const std::size_t after = s.on_server([] { return heap_in_use(); });
+    const std::size_t after = s.on_server([] { return onesoup::test::heap_in_use(); });
     const double per_get = static_cast<double>(after > before ? after - before : 0) / kPhones;
     std::printf(
         "[ memory ] %d held CIR GETs: %.0f bytes of heap each (HTTP connection and "

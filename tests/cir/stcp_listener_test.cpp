@@ -28,6 +28,7 @@
 
 #include "onesoup/transport/cir/stcp_listener.hpp"
 #include "onesoup/transport/cir/wake_target.hpp"
+#include "../common/heap_probe.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 // From the sanitizer runtime (GCC ships no header declaring it).
@@ -656,27 +657,11 @@ TEST_F(StcpListenerTest, SocketsBeyondMaxConnectionsAreClosedAtOnce) {
     EXPECT_EQ(listener().stats().accepted, 3U);
 }
 
-// Heap bytes in use in the whole process.
-std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
-    return __sanitizer_get_current_allocated_bytes();
-#else
-    const auto info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-#endif
-}
-
 // Thousands of phones each hold one bound socket; the phones are raw descriptors (no heap), so
 // the heap growth is the listener's.
 TEST_F(StcpListenerTest, AThousandSocketsBoundAtOnce) {
     constexpr int kPhones = 1000;
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < 2 * kPhones + 100 && limit.rlim_max > limit.rlim_cur) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    if (limit.rlim_cur < 2 * kPhones + 100) {
+    if (!onesoup::test::enough_descriptors(2 * kPhones + 100)) {
         GTEST_SKIP() << "needs " << 2 * kPhones + 100 << " file descriptors";
     }
     std::vector<std::string> ids;
@@ -688,7 +673,7 @@ TEST_F(StcpListenerTest, AThousandSocketsBoundAtOnce) {
     phones.reserve(kPhones);
     run_for(10ms);
 
-    const std::size_t before = heap_in_use();
+    const std::size_t before = onesoup::test::heap_in_use();
     for (int i = 0; i < kPhones; ++i) {
         phones.emplace_back(listener().port());
         ASSERT_TRUE(phones.back().connected()) << i;
@@ -703,7 +688,7 @@ TEST_F(StcpListenerTest, AThousandSocketsBoundAtOnce) {
                            [](const Phone& p) { return p.readable(); });
     }));
     run_for(50ms);  // the last write completions
-    const std::size_t after = heap_in_use();
+    const std::size_t after = onesoup::test::heap_in_use();
     const double per_socket = static_cast<double>(after > before ? after - before : 0) / kPhones;
     std::printf(
         "[ memory ] %d bound idle STCP sockets: %.0f bytes of heap each "

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "onesoup/transport/http_server.hpp"
+#include "../common/heap_probe.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 // From the sanitizer runtime (GCC ships no header declaring it).
@@ -885,27 +886,11 @@ TEST_F(HttpsTest, TimeoutsAndClosesOverTls) {
     EXPECT_TRUE(eventually([&] { return patient.stats().connections_open == 0; }, 10000ms));
 }
 
-// Heap bytes in use in the whole process.
-std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
-    return __sanitizer_get_current_allocated_bytes();
-#else
-    const auto info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-#endif
-}
-
 // Memory of idle keep-alive connections: 5,000 clients each make one request and stay
 // connected. The clients are raw sockets (no heap), so the heap growth is the server's.
 TEST(HttpServer, MemoryPerIdleKeepAliveConnection) {
     constexpr int kConnections = 5000;
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < 2 * kConnections + 100 && limit.rlim_max > limit.rlim_cur) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    if (limit.rlim_cur < 2 * kConnections + 100) {
+    if (!onesoup::test::enough_descriptors(2 * kConnections + 100)) {
         GTEST_SKIP() << "needs " << 2 * kConnections + 100 << " file descriptors";
     }
 
@@ -919,7 +904,7 @@ TEST(HttpServer, MemoryPerIdleKeepAliveConnection) {
     const std::string request =
         "POST /wv HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.wv.csp.xml\r\n"
         "Content-Length: 5\r\n\r\n<x/>\n";
-    const std::size_t before = s.on_server([] { return heap_in_use(); });
+    const std::size_t before = s.on_server([] { return onesoup::test::heap_in_use(); });
 
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -943,7 +928,7 @@ TEST(HttpServer, MemoryPerIdleKeepAliveConnection) {
     }
     ASSERT_TRUE(eventually([&] { return s.stats().connections_open == kConnections; }));
     std::this_thread::sleep_for(200ms);  // the last answers' write completions
-    const std::size_t after = s.on_server([] { return heap_in_use(); });
+    const std::size_t after = s.on_server([] { return onesoup::test::heap_in_use(); });
     const double per_connection =
         static_cast<double>(after > before ? after - before : 0) / kConnections;
     std::printf(

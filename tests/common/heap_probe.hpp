@@ -1,0 +1,38 @@
+// For the tests that measure memory per connection: the process's heap in use, and a raised
+// limit on open files (each test client is a raw socket: no heap of its own).
+#pragma once
+
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <cstddef>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#endif
+
+namespace onesoup::test {
+
+// Heap bytes in use in the whole process (all malloc arenas; ASan's own count under ASan).
+inline std::size_t heap_in_use() {
+#if defined(__SANITIZE_ADDRESS__)
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    const auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+#endif
+}
+
+// Raises the soft limit on open files to the hard one if it is below `needed`; true if the
+// limit is now at least `needed`.
+inline bool enough_descriptors(rlim_t needed) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < needed && limit.rlim_max > limit.rlim_cur) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return limit.rlim_cur >= needed;
+}
+
+}  // namespace onesoup::test
