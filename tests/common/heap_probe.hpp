@@ -8,7 +8,9 @@
 #include <cstddef>
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// Declared here rather than included: GCC on Debian ships no <sanitizer/*.h> headers (only
+// clang's runtime package does), but libasan exports this function.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace onesoup::test {
