@@ -195,7 +195,8 @@ void Gateway::shutdown(std::function<void()> done) {
     timer->async_wait([fire](const boost::system::error_code& ec) {
         if (!ec) fire();
     });
-    for (auto& [id, s] : all) {
+    for (auto& entry : all) {
+        auto s = entry.second;  // clang 14 cannot capture a structured binding
         im.count_messages(*s);
         s->end([s, left, fire] {
             if (--*left == 0) fire();

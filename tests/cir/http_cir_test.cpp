@@ -35,10 +35,6 @@
 #include "onesoup/transport/http_server.hpp"
 #include "../common/heap_probe.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 using namespace onesoup::transport;
 using namespace onesoup::transport::cir;
 namespace asio = boost::asio;

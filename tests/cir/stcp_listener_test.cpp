@@ -30,11 +30,6 @@
 #include "onesoup/transport/cir/wake_target.hpp"
 #include "../common/heap_probe.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-// From the sanitizer runtime (GCC ships no header declaring it).
-extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 using namespace onesoup::transport::cir;
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;

@@ -7,7 +7,16 @@
 
 #include <cstddef>
 
+// GCC defines __SANITIZE_ADDRESS__ under ASan; clang 14 tells only through __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define ONESOUP_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ONESOUP_TEST_ASAN 1
+#endif
+#endif
+
+#if defined(ONESOUP_TEST_ASAN)
 // Declared here rather than included: GCC on Debian ships no <sanitizer/*.h> headers (only
 // clang's runtime package does), but libasan exports this function.
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
@@ -17,7 +26,7 @@ namespace onesoup::test {
 
 // Heap bytes in use in the whole process (all malloc arenas; ASan's own count under ASan).
 inline std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ONESOUP_TEST_ASAN)
     return __sanitizer_get_current_allocated_bytes();
 #else
     const auto info = mallinfo2();

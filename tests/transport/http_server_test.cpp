@@ -50,11 +50,6 @@
 #include "onesoup/transport/http_server.hpp"
 #include "../common/heap_probe.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-// From the sanitizer runtime (GCC ships no header declaring it).
-extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 using namespace onesoup::transport;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
