@@ -457,6 +457,80 @@ expect_wakes() {
     itest_log "$name: $got wake-up(s)"
 }
 
+# login_cookie NAME: the SessionCookie of the first Login-Request in transcript NAME.
+login_cookie() {
+    sed -n 's:.*<SessionCookie>\(.*\)</SessionCookie>.*:\1:p' "$W/$1.log" | head -n 1
+}
+
+# The CIR scenarios' common rounds. In each, the XMPP buddy carol@a.test writes to
+# alice@a.test, whose phone (imps phone, transcript NAME) logs in with PHONE_ARGS: a --cir
+# method and a poll interval far longer than any timeout here, so only a wake-up delivers.
+
+# cir_round_wake NAME TEXT PHONE_ARGS...: the phone says "ready TEXT"; carol answers
+# "hello TEXT" a second later; it must arrive within 10 s.
+cir_round_wake() {
+    local name=$1 text=$2
+    shift 2
+    spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready $text
+    sleep 1
+    send alice@a.test hello $text"
+    run "$name" phone wv:alice@a.test alice-pw "$@" --steps "
+    login
+    send carol@a.test ready $text
+    expect-message from=carol@a.test hello $text timeout=10
+    logout"
+    await carol
+    expect_wakes "$name" 1 ge
+}
+
+# cir_round_new_address SECONDS CMP PHONE_ARGS...: the phone is woken once, moves to a new
+# address (imps phone's new-address step), and carol's second message must arrive within
+# SECONDS of the phone saying so: the wake-up found the new address. The phone saw 2 wake-ups
+# (CMP eq), or at least 2 (ge).
+cir_round_new_address() {
+    local seconds=$1 cmp=$2
+    shift 2
+    spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test here
+    sleep 1
+    send alice@a.test first wake
+    expect-message from=alice@a.test moved
+    sleep 0.5
+    send alice@a.test second wake"
+    run phone phone wv:alice@a.test alice-pw "$@" --steps "
+    login
+    send carol@a.test here
+    expect-message from=carol@a.test first wake timeout=10
+    new-address
+    send carol@a.test moved
+    expect-message from=carol@a.test second wake timeout=$seconds
+    logout"
+    await carol
+    expect_wakes phone 2 "$cmp"
+}
+
+# cir_round_resend PHONE_ARGS...: for datagram wake-ups resent 4 s after the first (cir_config
+# --resend "4, ..."): a phone that does not poll gets the wake-up twice; once it polled, no
+# more come.
+cir_round_resend() {
+    spawn_buddy carol carol@a.test carol-pw --steps "
+    expect-message from=alice@a.test ready
+    sleep 1
+    send alice@a.test wake me twice"
+    run phone phone wv:alice@a.test alice-pw "$@" --steps "
+    login
+    send carol@a.test ready
+    expect-wake timeout=10
+    expect-wake timeout=6
+    poll
+    expect-message from=carol@a.test wake me twice timeout=1
+    expect-no-wake timeout=5
+    logout"
+    await carol
+    expect_wakes phone 2
+}
+
 # stcp_probe SEND EXPECT [SECONDS]: opens a TCP connection to onesoup's STCP listener, writes
 # SEND (\r and \n escapes allowed; "" = nothing) and checks what happens within SECONDS
 # (default 3): EXPECT is "closed" (the server closes the socket without writing anything),

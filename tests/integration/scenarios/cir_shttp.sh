@@ -17,31 +17,11 @@ start_onesoup
 http_phone=(--cir shttp --poll-interval 120)
 
 step "wake-up through the held GET, CSP 1.2 WBXML (CIRURL)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.2
-    sleep 1
-    send alice@a.test hello over shttp 1.2"
-run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --csp 1.2 --encoding wbxml --steps "
-    login
-    send carol@a.test ready 1.2
-    expect-message from=carol@a.test hello over shttp 1.2 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "shttp 1.2" "${http_phone[@]}" --csp 1.2 --encoding wbxml
 grep -q 'CIRURL' "$W/phone.log" || itest_fail "the 1.2 answer has no CIRURL"
 
 step "wake-up through the held GET, CSP 1.3 XML (CIRHTTPAddress)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.3
-    sleep 1
-    send alice@a.test hello over shttp 1.3"
-run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --csp 1.3 --encoding xml --steps "
-    login
-    send carol@a.test ready 1.3
-    expect-message from=carol@a.test hello over shttp 1.3 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "shttp 1.3" "${http_phone[@]}" --csp 1.3 --encoding xml
 grep -q 'CIRHTTPAddress' "$W/phone.log" || itest_fail "the 1.3 answer has no CIRHTTPAddress"
 
 step "a message after several hold periods (204, GET again) still wakes the phone"
@@ -59,23 +39,7 @@ await carol
 expect_wakes phone 1 ge
 
 step "the phone changes address between two wake-ups"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test here
-    sleep 1
-    send alice@a.test first wake
-    expect-message from=alice@a.test moved
-    sleep 1
-    send alice@a.test second wake"
-run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
-    login
-    send carol@a.test here
-    expect-message from=carol@a.test first wake timeout=10
-    new-address
-    send carol@a.test moved
-    expect-message from=carol@a.test second wake timeout=10
-    logout"
-await carol
-expect_wakes phone 2 ge
+cir_round_new_address 10 ge "${http_phone[@]}"
 
 step "the phone stops GETting a while: the message waits for its next GET, answered at once"
 spawn_buddy carol carol@a.test carol-pw --steps "

@@ -30,11 +30,6 @@ start_onesoup
 number=+4915112345
 sms_phone=(--msisdn "$number" --sms-inbox "$KANNEL_SMS_LOG" --poll-interval 120)
 
-# The SessionCookie the phone sent in its Login-Request (transcript NAME).
-login_cookie() {
-    sed -n 's:.*<SessionCookie>\(.*\)</SessionCookie>.*:\1:p' "$W/$1.log" | head -n 1
-}
-
 # check_sms KIND COOKIE VERSION [NUMBER]: the fake SMS centre received a wake-up SMS of KIND
 # (ssms, wapsms) for this login, to the phone's number (default $number); checked byte by byte
 # here, independently of onesoup's and the phone's own code.
@@ -75,61 +70,19 @@ PY
 }
 
 step "SSMS: a text SMS wakes the phone (CSP 1.2 WBXML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready ssms
-    sleep 1
-    send alice@a.test hello by sms"
-run phone phone wv:alice@a.test alice-pw --cir ssms "${sms_phone[@]}" --csp 1.2 --steps "
-    login
-    send carol@a.test ready ssms
-    expect-message from=carol@a.test hello by sms timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "ssms 1.2" --cir ssms "${sms_phone[@]}" --csp 1.2
 check_sms ssms "$(login_cookie phone)" 1.2
 
 step "SSMS in CSP 1.3 (XML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready ssms 1.3
-    sleep 1
-    send alice@a.test hello by sms 1.3"
-run phone phone wv:alice@a.test alice-pw --cir ssms "${sms_phone[@]}" --csp 1.3 \
-    --encoding xml --steps "
-    login
-    send carol@a.test ready ssms 1.3
-    expect-message from=carol@a.test hello by sms 1.3 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "ssms 1.3" --cir ssms "${sms_phone[@]}" --csp 1.3 --encoding xml
 check_sms ssms "$(login_cookie phone)" 1.3
 
 step "WAPSMS: a WAP push by binary SMS wakes the phone (CSP 1.2 WBXML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready wapsms
-    sleep 1
-    send alice@a.test hello by wap push"
-run phone phone wv:alice@a.test alice-pw --cir wapsms "${sms_phone[@]}" --csp 1.2 --steps "
-    login
-    send carol@a.test ready wapsms
-    expect-message from=carol@a.test hello by wap push timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "wapsms 1.2" --cir wapsms "${sms_phone[@]}" --csp 1.2
 check_sms wapsms "$(login_cookie phone)" 1.2
 
 step "WAPSMS in CSP 1.1 (MD5, as S60)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready wapsms 1.1
-    sleep 1
-    send alice@a.test hello by wap push 1.1"
-run phone phone wv:alice@a.test alice-pw --cir wapsms "${sms_phone[@]}" --csp 1.1 --auth md5 \
-    --steps "
-    login
-    send carol@a.test ready wapsms 1.1
-    expect-message from=carol@a.test hello by wap push 1.1 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "wapsms 1.1" --cir wapsms "${sms_phone[@]}" --csp 1.1 --auth md5
 check_sms wapsms "$(login_cookie phone)" 1.1
 
 step "the phone's number from its account (no X-Network-MSISDN header): SSMS to that number"

@@ -34,33 +34,14 @@ run phone phone wv:alice@a.test alice-pw "${stcp_phone[@]}" --csp 1.2 --encoding
 await carol
 expect_wakes phone 1 ge
 # The wake-up line is exactly "WVCI 1.2 <the cookie of the Login-Request>" and CRLF.
-cookie=$(sed -n 's:.*<SessionCookie>\(.*\)</SessionCookie>.*:\1:p' "$W/phone.log" | head -n 1)
+cookie=$(login_cookie phone)
 want="WVCI 1.2 $cookie"
 grep -qxF "<< CIR STCP $want  ($((${#want} + 2)) bytes)" "$W/phone.log" ||
     itest_fail "no wake-up line '$want' + CRLF: $(grep '^<< CIR' "$W/phone.log")"
 
-step "wake-up over STCP for CSP 1.1 (MD5, as S60) and 1.3 (XML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.1
-    sleep 1
-    send alice@a.test hello 1.1
-    expect-message from=alice@a.test ready 1.3
-    sleep 1
-    send alice@a.test hello 1.3"
-run phone11 phone wv:alice@a.test alice-pw "${stcp_phone[@]}" --csp 1.1 --auth md5 --steps "
-    login
-    send carol@a.test ready 1.1
-    expect-message from=carol@a.test hello 1.1 timeout=10
-    logout"
-run phone13 phone wv:alice@a.test alice-pw "${stcp_phone[@]}" --csp 1.3 --encoding xml \
-    --auth sha --steps "
-    login
-    send carol@a.test ready 1.3
-    expect-message from=carol@a.test hello 1.3 timeout=10
-    logout"
-await carol
-expect_wakes phone11 1 ge
-expect_wakes phone13 1 ge
+step "wake-up over STCP for CSP 1.1 (MD5, as S60) and 1.3 (XML, SHA1 digest)"
+cir_round_wake phone11 "stcp 1.1" "${stcp_phone[@]}" --csp 1.1 --auth md5
+cir_round_wake phone13 "stcp 1.3" "${stcp_phone[@]}" --csp 1.3 --encoding xml --auth sha
 
 step "HELO with a wrong session id, or no HELO at all: the socket is closed"
 stcp_probe 'HELO no-such-session\r\n' closed

@@ -24,7 +24,7 @@ udp_phone=(--cir sudp --poll-interval 120)
 # that the datagram starts with WVCI; the phone prints the datagram's size).
 expect_exact_datagram() {
     local name=$1 version=$2 cookie line want
-    cookie=$(sed -n 's:.*<SessionCookie>\(.*\)</SessionCookie>.*:\1:p' "$W/$name.log" | head -n 1)
+    cookie=$(login_cookie "$name")
     line=$(grep -m 1 '^<< CIR SUDP ' "$W/$name.log")
     want="WVCI $version $cookie"
     [ "$line" = "<< CIR SUDP $want  (${#want} bytes)" ] ||
@@ -32,32 +32,11 @@ expect_exact_datagram() {
 }
 
 step "wake-up over SUDP, CSP 1.1 WBXML with MD5 (as S60 offers it)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.1
-    sleep 1
-    send alice@a.test hello over sudp 1.1"
-run phone phone wv:alice@a.test alice-pw "${udp_phone[@]}" --csp 1.1 --encoding wbxml \
-    --auth md5 --steps "
-    login
-    send carol@a.test ready 1.1
-    expect-message from=carol@a.test hello over sudp 1.1 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "sudp 1.1" "${udp_phone[@]}" --csp 1.1 --encoding wbxml --auth md5
 expect_exact_datagram phone 1.1
 
 step "wake-up over SUDP, CSP 1.3 XML"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.3
-    sleep 1
-    send alice@a.test hello over sudp 1.3"
-run phone phone wv:alice@a.test alice-pw "${udp_phone[@]}" --csp 1.3 --encoding xml --steps "
-    login
-    send carol@a.test ready 1.3
-    expect-message from=carol@a.test hello over sudp 1.3 timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "sudp 1.3" "${udp_phone[@]}" --csp 1.3 --encoding xml
 expect_exact_datagram phone 1.3
 
 step "the phone changes address between two wake-ups: the second goes to the new one"
@@ -65,40 +44,10 @@ step "the phone changes address between two wake-ups: the second goes to the new
 # The second message must arrive within 3.5 s, before the first resend (4 s after the buddy
 # sends, which is 0.5 s after "moved"): so the first datagram of that burst went to the new
 # address.
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test here
-    sleep 1
-    send alice@a.test first wake
-    expect-message from=alice@a.test moved
-    sleep 0.5
-    send alice@a.test second wake"
-run phone phone wv:alice@a.test alice-pw "${udp_phone[@]}" --steps "
-    login
-    send carol@a.test here
-    expect-message from=carol@a.test first wake timeout=10
-    new-address
-    send carol@a.test moved
-    expect-message from=carol@a.test second wake timeout=3.5
-    logout"
-await carol
-expect_wakes phone 2
+cir_round_new_address 3.5 eq "${udp_phone[@]}"
 
 step "a phone that does not poll is woken again; once it polled, the resends stop"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready
-    sleep 1
-    send alice@a.test wake me twice"
-run phone phone wv:alice@a.test alice-pw "${udp_phone[@]}" --steps "
-    login
-    send carol@a.test ready
-    expect-wake timeout=10
-    expect-wake timeout=6
-    poll
-    expect-message from=carol@a.test wake me twice timeout=1
-    expect-no-wake timeout=5
-    logout"
-await carol
-expect_wakes phone 2
+cir_round_resend "${udp_phone[@]}"
 
 step "resends that run out without a poll: the next answer carries CIR=F"
 # The buddy sends 1 s after "ready": datagrams at 1, 5 and 7 s, given up at 9 s.

@@ -21,79 +21,23 @@ start_onesoup
 wap_phone=(--cir wapudp --udp-port 2948 --local-address 127.0.0.29 --poll-interval 120)
 
 step "wake-up by WAP push over UDP (CSP 1.2 WBXML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.2
-    sleep 1
-    send alice@a.test hello by wap push"
-run phone phone wv:alice@a.test alice-pw "${wap_phone[@]}" --csp 1.2 --steps "
-    login
-    send carol@a.test ready 1.2
-    expect-message from=carol@a.test hello by wap push timeout=10
-    logout"
-await carol
-expect_wakes phone 1 ge
+cir_round_wake phone "wap push 1.2" "${wap_phone[@]}" --csp 1.2
 grep -q '^<< CIR WAPUDP WVCI 1.2 ' "$W/phone.log" || itest_fail "no WAPUDP wake-up line"
 
 step "wake-up by WAP push over UDP in CSP 1.1 (MD5, as S60) and 1.3 (XML)"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready 1.1
-    sleep 1
-    send alice@a.test hello 1.1
-    expect-message from=alice@a.test ready 1.3
-    sleep 1
-    send alice@a.test hello 1.3"
-run phone11 phone wv:alice@a.test alice-pw "${wap_phone[@]}" --csp 1.1 --auth md5 --steps "
-    login
-    send carol@a.test ready 1.1
-    expect-message from=carol@a.test hello 1.1 timeout=10
-    logout"
-run phone13 phone wv:alice@a.test alice-pw "${wap_phone[@]}" --csp 1.3 --encoding xml --steps "
-    login
-    send carol@a.test ready 1.3
-    expect-message from=carol@a.test hello 1.3 timeout=10
-    logout"
-await carol
+cir_round_wake phone11 "wap push 1.1" "${wap_phone[@]}" --csp 1.1 --auth md5
+cir_round_wake phone13 "wap push 1.3" "${wap_phone[@]}" --csp 1.3 --encoding xml
 grep -q '^<< CIR WAPUDP WVCI 1.1 ' "$W/phone11.log" || itest_fail "no 1.1 WAPUDP wake-up line"
 grep -q '^<< CIR WAPUDP WVCI 1.3 ' "$W/phone13.log" || itest_fail "no 1.3 WAPUDP wake-up line"
 
 step "a phone that does not poll gets the push again; once it polled, the resends stop"
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready
-    sleep 1
-    send alice@a.test push me twice"
-run phone phone wv:alice@a.test alice-pw "${wap_phone[@]}" --steps "
-    login
-    send carol@a.test ready
-    expect-wake timeout=10
-    expect-wake timeout=6
-    poll
-    expect-message from=carol@a.test push me twice timeout=1
-    expect-no-wake timeout=5
-    logout"
-await carol
-expect_wakes phone 2
+cir_round_resend "${wap_phone[@]}"
 
 step "the phone changes address between two wake-ups: the second push goes to the new one"
 # After new-address the phone sends from and listens on 127.0.0.30:2948 only. The second
 # message must arrive within 3.5 s, before the first resend (4 s after the buddy sends, which
 # is 0.5 s after "moved"): so the first push of that burst went to the new address.
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test here
-    sleep 1
-    send alice@a.test first push
-    expect-message from=alice@a.test moved
-    sleep 0.5
-    send alice@a.test second push"
-run phone phone wv:alice@a.test alice-pw "${wap_phone[@]}" --steps "
-    login
-    send carol@a.test here
-    expect-message from=carol@a.test first push timeout=10
-    new-address
-    send carol@a.test moved
-    expect-message from=carol@a.test second push timeout=3.5
-    logout"
-await carol
-expect_wakes phone 2
+cir_round_new_address 3.5 eq "${wap_phone[@]}"
 
 step "the push datagram byte by byte, as a listener of its own on 127.0.0.31:2948 receives it"
 # Checked here independently of onesoup's and the phone's WSP code: WAP-230 WSP 8.2.4.1 Push
@@ -123,7 +67,7 @@ run phone phone wv:alice@a.test alice-pw --cir wapudp --udp-port "$phone_udp" \
     expect-message from=carol@a.test captured timeout=1
     logout"
 await carol capture
-cookie=$(sed -n 's:.*<SessionCookie>\(.*\)</SessionCookie>.*:\1:p' "$W/phone.log" | head -n 1)
+cookie=$(login_cookie phone)
 pdu=$(tail -n 1 "$W/capture.log")
 itest_log "captured $(head -n 1 "$W/capture.log"): $pdu"
 expected=$(printf 'WVCI 1.2 %s' "$cookie" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
