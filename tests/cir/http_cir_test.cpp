@@ -332,6 +332,50 @@ TEST(HttpCir, NewGetReplacesTheHeldOne) {
     EXPECT_EQ(s.stats().held, 0u);
 }
 
+TEST(HttpCir, AGetWhosePhoneClosedIsForgotten) {
+    // A wake-up written into a connection the phone closed would be lost: the holder lets the
+    // GET go as soon as the phone closes, so send() says false and the Waker waits for the
+    // next GET (which is held and answered as usual).
+    CirServer s(hold_for(50s));
+    s.start();
+    {
+        Client phone(s.port());
+        phone.get("/cir/s1");
+        ASSERT_TRUE(eventually([&] { return s.is_held("s1"); }));
+    }  // closed
+    ASSERT_TRUE(eventually([&] { return !s.is_held("s1"); }));
+    auto stats = s.stats();
+    EXPECT_EQ(stats.gone, 1u);
+    EXPECT_EQ(stats.held, 0u);
+    EXPECT_FALSE(s.send("s1", "WVCI 1.2 lost"));
+
+    Client newer(s.port());
+    {
+        Client again(s.port());
+        again.get("/cir/s1");
+        ASSERT_TRUE(eventually([&] { return s.is_held("s1"); }));
+        EXPECT_TRUE(s.send("s1", "WVCI 1.2 found"));
+        auto answer = again.read();
+        ASSERT_TRUE(answer.has_value());
+        EXPECT_EQ(answer->body, "WVCI 1.2 found");
+
+        // A GET replaced by a newer one, whose connection then closes: not the newer's loss.
+        again.get("/cir/s1");
+        ASSERT_TRUE(eventually([&] { return s.is_held("s1"); }));
+        newer.get("/cir/s1");
+        answer = again.read();
+        ASSERT_TRUE(answer.has_value());
+        EXPECT_EQ(answer->status, 204);
+    }  // closed
+    std::this_thread::sleep_for(200ms);
+    EXPECT_TRUE(s.is_held("s1"));
+    EXPECT_EQ(s.stats().gone, 1u);
+    EXPECT_TRUE(s.send("s1", "WVCI 1.2 newer"));
+    auto answer = newer.read();
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->body, "WVCI 1.2 newer");
+}
+
 TEST(HttpCir, UnknownSessionIs404) {
     CirServer s(hold_for(50s));
     s.start();

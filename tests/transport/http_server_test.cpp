@@ -392,6 +392,85 @@ TEST(HttpServer, AnswerAfterTheClientLeftIsHarmless) {
     s.on_server([&] { pending.clear(); });
 }
 
+// A held request whose client closes: the server tells the handler (on_gone) and closes; a
+// held request whose client stays, or that is answered, is never reported gone.
+TEST(HttpServer, HeldRequestReportsTheClientGone) {
+    ServerThread s(test_options());
+    std::vector<std::function<void(HttpResponse)>> pending;  // server thread only
+    std::vector<std::string> gone;                           // server thread only
+    s.server().route("/cir/", [&](HttpRequest request, std::function<void(HttpResponse)> respond) {
+        const std::string target = request.target;
+        request.on_gone([&gone, target] { gone.push_back(target); });
+        pending.push_back(std::move(respond));
+    });
+    ASSERT_TRUE(s.start().ok());
+    auto held = [&] { return s.on_server([&] { return pending.size(); }); };
+    auto gone_list = [&] { return s.on_server([&] { return gone; }); };
+
+    asio::io_context io;
+    auto leaving = connect(io, s.port());
+    http::write(leaving, post("/cir/leaving", ""));
+    ASSERT_TRUE(eventually([&] { return held() == 1; }));
+    auto staying = connect(io, s.port());
+    http::write(staying, post("/cir/staying", ""));
+    ASSERT_TRUE(eventually([&] { return held() == 2; }));
+
+    leaving.close();
+    ASSERT_TRUE(eventually([&] { return gone_list().size() == 1; }));
+    EXPECT_EQ(gone_list().front(), "/cir/leaving");
+    EXPECT_TRUE(eventually([&] { return s.stats().connections_open == 1; }));
+
+    // The one that stayed is answered normally, and its connection serves the next request;
+    // closing it afterwards (nothing held) reports nothing.
+    s.on_server([&] { pending[1](HttpResponse{200, "text/plain", "WVCI 1.2 x", {}}); });
+    ClientResponse response;
+    beast::flat_buffer buffer;
+    http::read(staying, buffer, response);
+    EXPECT_EQ(response.body(), "WVCI 1.2 x");
+    http::write(staying, post("/cir/staying-again", ""));
+    ASSERT_TRUE(eventually([&] { return held() == 3; }));
+    s.on_server([&] { pending[2](HttpResponse{204, "", "", {}}); });
+    ClientResponse second;
+    http::read(staying, buffer, second);
+    EXPECT_EQ(second.result_int(), 204);
+    staying.close();
+    EXPECT_TRUE(eventually([&] { return s.stats().connections_open == 0; }));
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(gone_list().size(), 1u);
+    s.on_server([&] { pending.clear(); });
+}
+
+// Bytes from the client while its request is held (a pipelined request) end the watch: the
+// client is not gone, and both requests are answered in order.
+TEST(HttpServer, HeldRequestWithPipelinedBytesIsNotGone) {
+    ServerThread s(test_options());
+    std::vector<std::function<void(HttpResponse)>> pending;  // server thread only
+    int gone = 0;                                            // server thread only
+    s.server().route("/cir/", [&](HttpRequest request, std::function<void(HttpResponse)> respond) {
+        request.on_gone([&gone] { ++gone; });
+        pending.push_back(std::move(respond));
+    });
+    ASSERT_TRUE(s.start().ok());
+    asio::io_context io;
+    auto socket = connect(io, s.port());
+    http::write(socket, post("/cir/one", ""));
+    ASSERT_TRUE(eventually([&] { return s.on_server([&] { return pending.size(); }) == 1; }));
+    http::write(socket, post("/cir/two", ""));
+    std::this_thread::sleep_for(100ms);
+    s.on_server([&] { pending[0](HttpResponse{200, "text/plain", "first", {}}); });
+    ASSERT_TRUE(eventually([&] { return s.on_server([&] { return pending.size(); }) == 2; }));
+    s.on_server([&] { pending[1](HttpResponse{200, "text/plain", "second", {}}); });
+    beast::flat_buffer buffer;
+    ClientResponse first;
+    ClientResponse second;
+    http::read(socket, buffer, first);
+    http::read(socket, buffer, second);
+    EXPECT_EQ(first.body(), "first");
+    EXPECT_EQ(second.body(), "second");
+    EXPECT_EQ(s.on_server([&] { return gone; }), 0);
+    s.on_server([&] { pending.clear(); });
+}
+
 TEST(HttpServer, RoutesByLongestPrefixElse404) {
     ServerThread s(test_options());
     auto answer = [](std::string name) {

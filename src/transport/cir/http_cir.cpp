@@ -141,8 +141,27 @@ struct HttpCirHolder::Impl : std::enable_shared_from_this<HttpCirHolder::Impl> {
         deadlines.push_back(Deadline{now + options.hold, session_id, entry.generation});
         stats.held = held_count;
         arm_timer();
+        // A phone that closes its connection is no longer listening: a wake-up written to it
+        // would be lost, so the GET is forgotten and the Waker waits for the next one.
+        if (request.on_gone) {
+            request.on_gone([weak = weak_from_this(), session_id, held_generation = generation] {
+                if (auto self = weak.lock()) self->forget_gone(session_id, held_generation);
+            });
+        }
         // Last, so that a wake-up sent from inside the callback finds the GET in place.
         if (held) held(session_id);
+    }
+
+    // The client of the held GET `held_generation` closed its connection.
+    void forget_gone(const std::string& session_id, std::uint64_t held_generation) {
+        auto found = sessions.find(session_id);
+        if (found == sessions.end() || !found->second.respond ||
+            found->second.generation != held_generation) {
+            return;
+        }
+        found->second.respond = Respond{};
+        ++stats.gone;
+        release_one();
     }
 
     // Answers the held GET of `session_id` (if any) and releases it.

@@ -21,6 +21,9 @@
 #include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <array>
@@ -143,6 +146,8 @@ class HttpConnectionBase : public std::enable_shared_from_this<HttpConnectionBas
     virtual void deliver(std::uint64_t id, HttpResponse response) = 0;
     // Closes at once (the server stops).
     virtual void close_now() = 0;
+    // Calls `gone` if the client closes before request `id` is answered (HttpRequest::on_gone).
+    virtual void watch_gone(std::uint64_t id, std::function<void()> gone) = 0;
 
     std::list<std::shared_ptr<HttpConnectionBase>>::iterator position;
     bool registered = false;
@@ -187,6 +192,7 @@ class Connection final : public HttpConnectionBase {
 
     void deliver(std::uint64_t id, HttpResponse answer) override {
         if (phase_ != Phase::Handling || id != request_id_) return;
+        gone_ = nullptr;
         auto response = std::make_unique<Response>();
         response->version(version_);
         // An interim (1xx) status cannot be the final answer.
@@ -218,9 +224,18 @@ class Connection final : public HttpConnectionBase {
         write(std::move(response));
     }
 
+    void watch_gone(std::uint64_t id, std::function<void()> gone) override {
+        if (phase_ != Phase::Handling || id != request_id_ || !gone) return;
+        // Bytes already buffered from the client (a pipelined request) end the watch at once.
+        if (buffer_.size() > 0) return;
+        gone_ = std::move(gone);
+        wait_gone(id);
+    }
+
     void close_now() override {
         if (phase_ == Phase::Closed) return;
         auto keep = shared_from_this();
+        gone_ = nullptr;
         phase_ = Phase::Closed;
         disarm_timer();
         error_code ignored;
@@ -367,6 +382,9 @@ class Connection final : public HttpConnectionBase {
             return;
         }
         std::weak_ptr<HttpConnectionBase> weak = shared_from_this();
+        request.on_gone = [weak, id](std::function<void()> gone) {
+            if (auto connection = weak.lock()) connection->watch_gone(id, std::move(gone));
+        };
         auto respond = [weak, id](HttpResponse response) {
             if (auto connection = weak.lock()) connection->deliver(id, std::move(response));
         };
@@ -377,6 +395,33 @@ class Connection final : public HttpConnectionBase {
             // the handler answered before throwing).
             deliver(id, HttpResponse{500, "text/plain", "Internal Server Error\n", {}});
         }
+    }
+
+    // While request `id` is held: a readable socket with nothing to read is the client's close
+    // (TLS included: its records are bytes). Bytes from the client end the watch; they stay
+    // in the socket for the next request.
+    void wait_gone(std::uint64_t id) {
+        auto& socket = beast::get_lowest_layer(stream_);
+        socket.async_wait(tcp::socket::wait_read, [self = self(), id](const error_code& ec) {
+            if (ec || self->phase_ != Phase::Handling || self->request_id_ != id ||
+                !self->gone_) {
+                return;
+            }
+            char byte = 0;
+            const auto n = ::recv(beast::get_lowest_layer(self->stream_).native_handle(), &byte,
+                                  1, MSG_PEEK | MSG_DONTWAIT);
+            if (n > 0) {
+                self->gone_ = nullptr;
+                return;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                self->wait_gone(id);
+                return;
+            }
+            auto gone = std::exchange(self->gone_, nullptr);
+            self->close_now();
+            gone();
+        });
     }
 
     // An answer for a request we refuse; the connection closes after it.
@@ -485,6 +530,7 @@ class Connection final : public HttpConnectionBase {
     std::unique_ptr<RequestParser> parser_;                 // only while a request is read
     std::unique_ptr<Response> response_;                    // only while an answer is written
     std::unique_ptr<std::array<char, 1024>> drain_buffer_;  // only while closing
+    std::function<void()> gone_;  // while a held request is watched (HttpRequest::on_gone)
     tcp::endpoint remote_;
     std::uint64_t request_id_ = 0;  // the request waiting for its answer
     std::uint64_t timer_generation_ = 0;

@@ -48,6 +48,12 @@ struct HttpRequest {
     // Headers the gateway may use: X-Network-MSISDN, X-MSISDN, X-Up-Calling-Line-Id (the
     // operator's proxy tells the phone number), User-Agent, X-Forwarded-For. Lower-case names.
     std::vector<std::pair<std::string, std::string>> headers;
+    // For a handler that holds the request (answers it later): on_gone(callback) asks the
+    // server to call `callback` once, on its io_context, if the client closes its connection
+    // before the answer (the connection is then closed and a later answer is dropped). Not
+    // called once the request is answered. The server watches only a connection with nothing
+    // more buffered from the client; bytes from the client end the watch (no call).
+    std::function<void(std::function<void()> callback)> on_gone;
 
     // The value of header `name` (lower-case), or "".
     [[nodiscard]] std::string header(std::string_view name) const;

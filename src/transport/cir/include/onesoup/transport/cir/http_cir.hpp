@@ -5,7 +5,8 @@
 // phone GETs again). Android re-issues the GET about every 10 s and polls on a 200 only.
 //
 // A held GET costs its HTTP connection (about 1 KiB) and one small entry here; no timer runs
-// per request (one sweep a second closes the expired ones).
+// per request (one sweep a second closes the expired ones). A held GET whose phone closes the
+// connection is forgotten at once (HttpRequest::on_gone): is_held() is then false.
 #pragma once
 
 // GCC 12 needs <utility> before Asio's headers (std::exchange in the awaitable support).
@@ -38,6 +39,7 @@ struct HttpCirStats {
     std::uint64_t woken = 0;           // answered 200 with a WVCI line
     std::uint64_t expired = 0;         // answered 204
     std::uint64_t replaced = 0;        // answered 204 because the same session GET again
+    std::uint64_t gone = 0;            // the phone closed the connection of its held GET
     std::uint64_t rejected = 0;        // 404 (no such session), 405, 503
 };
 
