@@ -73,6 +73,23 @@ TEST(PhoneCir, StcpWakesTheIdlePhone) {
     EXPECT_EQ(stats.wakes_sent, 1u);
 }
 
+// A `ping` step while the phone's socket has no OK to its HELO (just after login, or while it
+// connects again) waits for that OK instead of failing (a CI run failed on that race). Here the
+// phone's socket is replaced by `helo current`, and the phone connects again after 1 s: the
+// second `ping` comes in that second.
+TEST(PhoneCir, StcpPingWaitsForTheHeloOfTheNextSocket) {
+    CirServer server;
+    ASSERT_TRUE(server.started());
+    const auto run = phone(server, "--cir stcp --quiet",
+                           "login\nping\nhelo current\nsleep 0.3\nping\nlogout\n");
+    EXPECT_EQ(run.exit_code, 0) << run.err << "\n" << run.out;
+    EXPECT_NE(run.out.find("step 2 (ping): PING answered OK"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("step 5 (ping): PING answered OK"), std::string::npos) << run.out;
+    const auto stats = server.stcp_stats();
+    EXPECT_EQ(stats.helo_ok, 3u);  // login's, `helo current`'s, the reconnected socket's
+    EXPECT_GE(stats.pings, 2u);
+}
+
 TEST(PhoneCir, StcpPingsAndHelo) {
     CirServer server;
     ASSERT_TRUE(server.started());

@@ -348,8 +348,11 @@ struct CirChannel::Impl : std::enable_shared_from_this<CirChannel::Impl> {
         reconnect_timer.cancel();
         ping_timer.cancel();
         ping_deadline.cancel();
+        // A PING sent on this socket fails with it; one that waits for a HELO's OK (ping())
+        // goes on waiting for the next socket.
+        if (ping_pending && ping_done)
+            std::exchange(ping_done, nullptr)(make_error("the STCP socket closed"));
         ping_pending = false;
-        if (ping_done) std::exchange(ping_done, nullptr)(make_error("the STCP socket closed"));
     }
 
     void stcp_connect() {
@@ -422,7 +425,8 @@ struct CirChannel::Impl : std::enable_shared_from_this<CirChannel::Impl> {
                 helo_pending = false;
                 backoff = 0;
                 emit(CirEvent::Kind::note, "STCP: HELO answered OK");
-                stcp_schedule_ping();
+                if (ping_done) stcp_send_ping();  // ping() waited for this OK
+                else stcp_schedule_ping();
             } else if (ping_pending) {
                 ping_pending = false;
                 ping_deadline.cancel();
@@ -876,18 +880,23 @@ Result<void> CirChannel::ping(std::chrono::milliseconds timeout) {
     std::promise<Result<void>> promise;
     auto future = promise.get_future();
     net::post(d.io, [&d, &promise] {
-        if (!d.stcp || d.helo_pending || d.ping_done) {
-            promise.set_value(make_error(d.stcp ? "the STCP socket has no OK to its HELO yet"
-                                                : "no STCP socket is open"));
+        if (d.ping_done) {
+            promise.set_value(make_error("another PING is waiting for its OK"));
             return;
         }
         d.ping_done = [&promise](Result<void> r) { promise.set_value(std::move(r)); };
-        d.stcp_send_ping();
+        // Just after login, or while the phone connects again, the socket has no OK to its
+        // HELO yet: the PING then goes when that OK comes (stcp_line), within the timeout.
+        if (d.stcp && !d.helo_pending) d.stcp_send_ping();
     });
     if (future.wait_for(timeout + ping_answer_time) != std::future_status::ready) {
         // The channel thread still holds the promise: take it back before returning.
         d.call<bool>([&d] {
-            if (d.ping_done) std::exchange(d.ping_done, nullptr)(make_error("no OK to PING"));
+            if (!d.ping_done) return true;
+            std::string why = d.ping_pending ? "no OK to PING"
+                              : d.stcp       ? "the STCP socket has no OK to its HELO yet"
+                                             : "no STCP socket is open";
+            std::exchange(d.ping_done, nullptr)(make_error(std::move(why)));
             return true;
         });
     }

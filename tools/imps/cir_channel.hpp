@@ -99,6 +99,8 @@ class CirChannel {
     Result<void> restore();
 
     // STCP: sends "PING\r\n" on the channel's socket; an "OK" must come back within `timeout`.
+    // A socket that waits for the OK to its HELO (just after login or a reconnect) sends the
+    // PING when that OK comes.
     [[nodiscard]] Result<void> ping(std::chrono::milliseconds timeout);
     // STCP: opens an extra socket and sends "HELO <session_id>\r\n". Returns "ok" (OK came
     // back; the socket stays open until the server closes it or the run ends), "closed" (the

@@ -356,6 +356,10 @@ TOML
         fi
         if [ -n "$ONESOUP_CIR_TOML" ]; then
             printf '\n%s\n' "$ONESOUP_CIR_TOML"
+        else
+            # Not a CIR scenario: its STCP listener takes any free port, so that scenarios
+            # running at once (and scripts/run in app.run_script) do not compete for 3717.
+            printf '\n[cir.stcp]\naddress = "127.0.0.1"\nport = 0\n'
         fi
         if [ -n "${ejabberd_c2s:-}" ]; then
             cat <<TOML
