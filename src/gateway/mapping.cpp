@@ -1,7 +1,6 @@
 #include "onesoup/gateway/mapping.hpp"
 
-#include <openssl/evp.h>
-
+#include "onesoup/imps/model/login_digest.hpp"
 #include "onesoup/imps/model/status_code.hpp"
 
 #include <array>
@@ -107,27 +106,6 @@ std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t n) {
         v = v * 10 + (s[i] - '0');
     }
     return v;
-}
-
-std::string digest_raw(std::string_view schema, std::string_view nonce, std::string_view password) {
-    const EVP_MD* md = nullptr;
-    if (schema == "MD5")
-        md = EVP_md5();
-    else if (schema == "SHA")
-        md = EVP_sha1();
-    else
-        return {};
-    std::string input;
-    input.reserve(nonce.size() + password.size());
-    input.append(nonce).append(password);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> hash{};
-    unsigned int len = 0;
-    if (EVP_Digest(input.data(), input.size(), hash.data(), &len, md, nullptr) != 1) return {};
-    std::string b64(4 * ((len + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), hash.data(),
-                                  static_cast<int>(len));
-    b64.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    return b64;
 }
 
 }  // namespace
@@ -508,16 +486,10 @@ int status_for_login_failure(std::string_view reason) {
     return model::status::service_unavailable;
 }
 
-std::string login_digest(std::string_view schema, std::string_view nonce,
-                         std::string_view password) {
-    return digest_raw(schema, nonce, password);
-}
-
 bool digest_matches(std::string_view schema, std::string_view nonce, std::string_view password,
                     std::string_view digest_bytes) {
-    const std::string expected = digest_raw(schema, nonce, password);
-    if (expected.empty()) return false;
-    return constant_time_equal(expected, digest_bytes);
+    const auto expected = model::login_digest(schema, nonce, password);
+    return expected && constant_time_equal(*expected, digest_bytes);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

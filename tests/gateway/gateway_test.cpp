@@ -18,6 +18,7 @@
 #include "onesoup/gateway/mapping.hpp"
 #include "onesoup/imps/codec/codec.hpp"
 #include "onesoup/imps/engine/engine.hpp"
+#include "onesoup/imps/model/login_digest.hpp"
 #include "onesoup/imps/model/message.hpp"
 #include "onesoup/imps/model/status_code.hpp"
 #include "onesoup/xmpp/xml_writer.hpp"
@@ -185,7 +186,9 @@ class GatewayEngine : public ::testing::Test {
         EXPECT_TRUE(c != nullptr && c->nonce.has_value());
         if (c == nullptr || !c->nonce) return c != nullptr ? *c : model::LoginResponse{};
         model::LoginRequest second = first;
-        second.digest_bytes = login_digest(schema, *c->nonce, pw);
+        auto digest = model::login_digest(schema, *c->nonce, pw);
+        EXPECT_TRUE(digest) << schema;
+        if (digest) second.digest_bytes = *digest;
         auto answer = send(std::nullopt, {{"d1", second}}, v, e);
         const auto* r = find<model::LoginResponse>(answer);
         EXPECT_NE(r, nullptr);

@@ -1,16 +1,17 @@
 // DigestBytes = Base64(H(nonce + password)), checked against values computed by independent
-// programs: `openssl dgst` piped into `base64`, and Python's hashlib.
+// programs: `openssl dgst` piped into `base64`, and Python's hashlib. The phone sends it and
+// the gateway checks it (model/login_digest.hpp).
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "login_digest.hpp"
+#include "onesoup/imps/model/login_digest.hpp"
 #include "phone_test_support.hpp"
 
 using onesoup::test::run_command;
 using onesoup::test::shell_quote;
-using onesoup::tools::base64;
-using onesoup::tools::login_digest;
+using onesoup::imps::model::base64;
+using onesoup::imps::model::login_digest;
 
 namespace {
 

@@ -17,8 +17,8 @@
 
 #include "csp_client.hpp"
 #include "http_client.hpp"
-#include "login_digest.hpp"
 #include "onesoup/imps/codec/codec.hpp"
+#include "onesoup/imps/model/login_digest.hpp"
 #include "onesoup/imps/model/status_code.hpp"
 #include "tool_io.hpp"
 #include "url.hpp"
@@ -344,7 +344,7 @@ class PhoneRunner {
                 // COMPAT: S60 sends its password in clear when the challenge asks for PWD.
                 second.password = options_.password;
             } else {
-                auto bytes = login_digest(chosen, challenge->nonce.value_or(""), options_.password);
+                auto bytes = model::login_digest(chosen, challenge->nonce.value_or(""), options_.password);
                 if (!bytes) return bytes.error();
                 second.digest_bytes = *bytes;
             }

@@ -166,12 +166,8 @@ struct RosterItem {
 
 // ---- Login digests (CSP 1.2 7.1, reference notes 3) ----
 
-// Base64(H(nonce + password)) with H = MD5 for "MD5" and SHA-1 for "SHA"; "" for another
-// schema.
-[[nodiscard]] std::string login_digest(std::string_view schema, std::string_view nonce,
-                                       std::string_view password);
-
-// True if `digest_bytes` is login_digest(schema, nonce, password); compared in constant time.
+// True if `digest_bytes` is model::login_digest(schema, nonce, password) (false for a schema
+// other than MD5 and SHA); compared in constant time.
 [[nodiscard]] bool digest_matches(std::string_view schema, std::string_view nonce,
                                   std::string_view password, std::string_view digest_bytes);
 

@@ -1,4 +1,4 @@
-#include "login_digest.hpp"
+#include "onesoup/imps/model/login_digest.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace onesoup::tools {
+namespace onesoup::imps::model {
 
 std::string base64(std::string_view bytes) {
     if (bytes.empty()) return {};
@@ -40,4 +40,4 @@ Result<std::string> login_digest(std::string_view schema, std::string_view nonce
     return base64(std::string_view(reinterpret_cast<const char*>(hash), length));
 }
 
-}  // namespace onesoup::tools
+}  // namespace onesoup::imps::model
