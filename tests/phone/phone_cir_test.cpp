@@ -81,13 +81,21 @@ TEST(PhoneCir, StcpPingWaitsForTheHeloOfTheNextSocket) {
     CirServer server;
     ASSERT_TRUE(server.started());
     const auto run = phone(server, "--cir stcp --quiet",
-                           "login\nping\nhelo current\nsleep 0.3\nping\nlogout\n");
+                           "login\nping\nhelo current\nsleep 0.3\nping timeout=5\nlogout\n");
     EXPECT_EQ(run.exit_code, 0) << run.err << "\n" << run.out;
     EXPECT_NE(run.out.find("step 2 (ping): PING answered OK"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("step 5 (ping): PING answered OK"), std::string::npos) << run.out;
     const auto stats = server.stcp_stats();
     EXPECT_EQ(stats.helo_ok, 3u);  // login's, `helo current`'s, the reconnected socket's
     EXPECT_GE(stats.pings, 2u);
+    // With no socket at all (cir-drop), the step fails when its timeout is over.
+    const auto start = std::chrono::steady_clock::now();
+    const auto dropped =
+        phone(server, "--cir stcp --quiet", "login\ncir-drop\nping timeout=0.5\n");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+    EXPECT_EQ(dropped.exit_code, 1);
+    EXPECT_NE(dropped.err.find("step 3 (ping): no STCP socket is open"), std::string::npos)
+        << dropped.err;
 }
 
 TEST(PhoneCir, StcpPingsAndHelo) {

@@ -889,7 +889,7 @@ Result<void> CirChannel::ping(std::chrono::milliseconds timeout) {
         // HELO yet: the PING then goes when that OK comes (stcp_line), within the timeout.
         if (d.stcp && !d.helo_pending) d.stcp_send_ping();
     });
-    if (future.wait_for(timeout + ping_answer_time) != std::future_status::ready) {
+    if (future.wait_for(timeout) != std::future_status::ready) {
         // The channel thread still holds the promise: take it back before returning.
         d.call<bool>([&d] {
             if (!d.ping_done) return true;

@@ -98,9 +98,9 @@ class CirChannel {
     void drop();
     Result<void> restore();
 
-    // STCP: sends "PING\r\n" on the channel's socket; an "OK" must come back within `timeout`.
-    // A socket that waits for the OK to its HELO (just after login or a reconnect) sends the
-    // PING when that OK comes.
+    // STCP: sends "PING\r\n" on the channel's socket; an "OK" must come back within `timeout`
+    // (and within 5 s of the PING). A socket that waits for the OK to its HELO (just after
+    // login or a reconnect) sends the PING when that OK comes.
     [[nodiscard]] Result<void> ping(std::chrono::milliseconds timeout);
     // STCP: opens an extra socket and sends "HELO <session_id>\r\n". Returns "ok" (OK came
     // back; the socket stays open until the server closes it or the run ends), "closed" (the

@@ -256,10 +256,7 @@ class PhoneRunner {
         if (v == "expect-no-wake") return expect_no_wake(step);
         if (v == "expect-cir-failed") return expect_cir_failed(step);
         if (v == "helo") return helo(step);
-        if (v == "ping") {
-            if (auto pinged = cir_->ping(std::chrono::seconds(5)); !pinged) return pinged.error();
-            return std::string("PING answered OK");
-        }
+        if (v == "ping") return ping(step);
         if (v == "new-address") return new_address();
         return make_error("step not implemented");  // the parser knows no other verb
     }
@@ -542,6 +539,13 @@ class PhoneRunner {
         }
         cir_failed_seen_ = false;
         return std::string("an answer carried CIR=F");
+    }
+
+    Outcome ping(const Step& step) {
+        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::duration<double>(timeout_of(step, 5.0)));
+        if (auto pinged = cir_->ping(timeout); !pinged) return pinged.error();
+        return std::string("PING answered OK");
     }
 
     Outcome helo(const Step& step) {
