@@ -79,8 +79,7 @@ struct Fixture {
         cir::HttpCirOptions cir_options;
         cir_options.hold = std::chrono::seconds(1);
         holder.emplace(
-            io, server, cir_options,
-            [](std::string_view id) { return id == "s1" || id == "s2"; },
+            io, server, cir_options, [](std::string_view id) { return id == "s1" || id == "s2"; },
             [](const std::string&) {});
         if (!server.start()) fail("the server did not start");
         endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port());

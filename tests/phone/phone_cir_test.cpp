@@ -90,8 +90,7 @@ TEST(PhoneCir, StcpPingWaitsForTheHeloOfTheNextSocket) {
     EXPECT_GE(stats.pings, 2u);
     // With no socket at all (cir-drop), the step fails when its timeout is over.
     const auto start = std::chrono::steady_clock::now();
-    const auto dropped =
-        phone(server, "--cir stcp --quiet", "login\ncir-drop\nping timeout=0.5\n");
+    const auto dropped = phone(server, "--cir stcp --quiet", "login\ncir-drop\nping timeout=0.5\n");
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
     EXPECT_EQ(dropped.exit_code, 1);
     EXPECT_NE(dropped.err.find("step 3 (ping): no STCP socket is open"), std::string::npos)

@@ -425,8 +425,10 @@ struct CirChannel::Impl : std::enable_shared_from_this<CirChannel::Impl> {
                 helo_pending = false;
                 backoff = 0;
                 emit(CirEvent::Kind::note, "STCP: HELO answered OK");
-                if (ping_done) stcp_send_ping();  // ping() waited for this OK
-                else stcp_schedule_ping();
+                if (ping_done)
+                    stcp_send_ping();  // ping() waited for this OK
+                else
+                    stcp_schedule_ping();
             } else if (ping_pending) {
                 ping_pending = false;
                 ping_deadline.cancel();

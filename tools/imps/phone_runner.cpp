@@ -341,7 +341,8 @@ class PhoneRunner {
                 // COMPAT: S60 sends its password in clear when the challenge asks for PWD.
                 second.password = options_.password;
             } else {
-                auto bytes = model::login_digest(chosen, challenge->nonce.value_or(""), options_.password);
+                auto bytes =
+                    model::login_digest(chosen, challenge->nonce.value_or(""), options_.password);
                 if (!bytes) return bytes.error();
                 second.digest_bytes = *bytes;
             }
@@ -542,9 +543,7 @@ class PhoneRunner {
     }
 
     Outcome ping(const Step& step) {
-        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::duration<double>(timeout_of(step, 5.0)));
-        if (auto pinged = cir_->ping(timeout); !pinged) return pinged.error();
+        if (auto pinged = cir_->ping(timeout_ms(step, 5.0)); !pinged) return pinged.error();
         return std::string("PING answered OK");
     }
 
@@ -555,9 +554,7 @@ class PhoneRunner {
             id = *client_.session_id();
         }
         const std::string wanted = step.get("expect").value_or("ok");
-        const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::duration<double>(timeout_of(step, 10.0)));
-        auto answer = cir_->helo(id, timeout);
+        auto answer = cir_->helo(id, timeout_ms(step, 10.0));
         if (!answer) return answer.error();
         if (*answer != wanted)
             return make_error("HELO " + id + ": expected " + wanted + ", got " + *answer);
@@ -855,6 +852,10 @@ class PhoneRunner {
     static double timeout_of(const Step& step, double fallback) {
         if (auto t = step.get("timeout")) return parse_seconds(*t).value_or(fallback);
         return fallback;
+    }
+    static std::chrono::milliseconds timeout_ms(const Step& step, double fallback) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::duration<double>(timeout_of(step, fallback)));
     }
 
     // Polls until something pushed matches (it is then taken), or the timeout passes. A session
