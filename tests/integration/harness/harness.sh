@@ -470,9 +470,16 @@ login_cookie() {
 # alice@a.test, whose phone (imps phone, transcript NAME) logs in with PHONE_ARGS: a --cir
 # method and a poll interval far longer than any timeout here, so only a wake-up delivers.
 
-# cir_round_wake NAME TEXT PHONE_ARGS...: the phone says "ready TEXT"; carol answers
-# "hello TEXT" a second later; it must arrive within 10 s.
+# cir_round_wake [--once] NAME TEXT PHONE_ARGS...: the phone says "ready TEXT"; carol answers
+# "hello TEXT" a second later; it must arrive within 10 s. With --once, no second wake-up may
+# follow within 2 s (one message, one wake-up): the phone then saw exactly one.
 cir_round_wake() {
+    local once="" cmp=ge
+    if [ "$1" = --once ]; then
+        once="expect-no-wake timeout=2"
+        cmp=eq
+        shift
+    fi
     local name=$1 text=$2
     shift 2
     spawn_buddy carol carol@a.test carol-pw --steps "
@@ -483,9 +490,10 @@ cir_round_wake() {
     login
     send carol@a.test ready $text
     expect-message from=carol@a.test hello $text timeout=10
+    $once
     logout"
     await carol
-    expect_wakes "$name" 1 ge
+    expect_wakes "$name" 1 "$cmp"
 }
 
 # cir_round_new_address SECONDS CMP PHONE_ARGS...: the phone is woken once, moves to a new

@@ -63,15 +63,4 @@ expect_wakes phone 1 ge
 step "one message, one wake-up: the GET right after a wake-up is held, not woken again"
 # The phone GETs again as soon as its GET was answered, before it polls; that GET must wait for
 # the next news (wake-ups coalesce, one per burst), not be answered with the same wake-up.
-spawn_buddy carol carol@a.test carol-pw --steps "
-    expect-message from=alice@a.test ready
-    sleep 1
-    send alice@a.test just once"
-run phone phone wv:alice@a.test alice-pw "${http_phone[@]}" --steps "
-    login
-    send carol@a.test ready
-    expect-message from=carol@a.test just once timeout=10
-    expect-no-wake timeout=2
-    logout"
-await carol
-expect_wakes phone 1
+cir_round_wake --once phone "just once" "${http_phone[@]}"
